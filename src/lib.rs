@@ -6,3 +6,13 @@ pub mod engine;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+
+// The app's pure modules (layout, number formatting) are also unit-tested natively.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[allow(dead_code)]
+#[path = "app/layout.rs"]
+mod app_layout_native;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[allow(dead_code)]
+#[path = "app/text.rs"]
+mod app_text_native;

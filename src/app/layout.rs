@@ -1,0 +1,497 @@
+//! Layered (Sugiyama-style) layout for computation graphs. Pure Rust, no web or engine types,
+//! so it is unit-tested natively (see `lib.rs`).
+//!
+//! * x: columns. A computed node at level `h` (longest path to the output) sits in column
+//!   `D − h + 1`, so the output is rightmost and every level of the error front is one column;
+//!   inputs sit in column 0, parameters just left of their first child.
+//! * Edges that span several columns get a dummy point per column crossed; inside a column an
+//!   edge runs horizontally at its dummy's height, which is kept clear of the boxes there.
+//! * Order within a column: barycenter sweeps (keep the order with the fewest crossings).
+//! * y: isotonic (pool-adjacent-violators) placement towards the neighbours' mean, with a
+//!   minimum gap, so boxes in one column never overlap.
+
+/// One node to place: its parents (indices into the same list, topological order) and its size.
+#[derive(Clone, Debug)]
+pub struct LNode {
+    pub parents: Vec<usize>,
+    pub w: f64,
+    pub h: f64,
+    /// An input leaf (always column 0).
+    pub input: bool,
+    /// A leaf (input or parameter).
+    pub leaf: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+impl Rect {
+    pub fn cx(&self) -> f64 {
+        self.x + self.w / 2.0
+    }
+    pub fn cy(&self) -> f64 {
+        self.y + self.h / 2.0
+    }
+    pub fn overlaps(&self, o: &Rect, pad: f64) -> bool {
+        self.x < o.x + o.w + pad
+            && o.x < self.x + self.w + pad
+            && self.y < o.y + o.h + pad
+            && o.y < self.y + self.h + pad
+    }
+}
+
+/// An edge parent → child with its route (polyline, drawn as a smooth curve).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeRoute {
+    pub from: usize,
+    pub to: usize,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layout {
+    pub width: f64,
+    pub height: f64,
+    pub boxes: Vec<Rect>,
+    pub columns: Vec<usize>,
+    pub edges: Vec<EdgeRoute>,
+    /// Edge crossings between adjacent columns in the chosen order.
+    pub crossings: usize,
+}
+
+pub const MARGIN: f64 = 16.0;
+pub const COL_GAP: f64 = 56.0;
+pub const ROW_GAP: f64 = 22.0;
+const DUMMY_H: f64 = 6.0;
+
+/// Levels: longest path (in edges) to `output`; nodes that do not reach it get 0.
+pub fn levels(nodes: &[LNode], output: usize) -> Vec<usize> {
+    let n = nodes.len();
+    let mut lvl: Vec<Option<usize>> = vec![None; n];
+    if output < n {
+        lvl[output] = Some(0);
+    }
+    for i in (0..n).rev() {
+        if let Some(l) = lvl[i] {
+            for &p in &nodes[i].parents {
+                if p < n {
+                    lvl[p] = Some(lvl[p].map_or(l + 1, |q| q.max(l + 1)));
+                }
+            }
+        }
+    }
+    lvl.into_iter().map(|l| l.unwrap_or(0)).collect()
+}
+
+pub fn layout(nodes: &[LNode], output: usize) -> Layout {
+    let n = nodes.len();
+    if n == 0 {
+        return Layout {
+            width: 2.0 * MARGIN,
+            height: 2.0 * MARGIN,
+            boxes: vec![],
+            columns: vec![],
+            edges: vec![],
+            crossings: 0,
+        };
+    }
+    // Unique edges (a node feeding the same child twice is drawn once).
+    let mut edges: Vec<(usize, usize)> = Vec::new();
+    for (c, nd) in nodes.iter().enumerate() {
+        for &p in &nd.parents {
+            if p < n && p != c && !edges.contains(&(p, c)) {
+                edges.push((p, c));
+            }
+        }
+    }
+    let mut children: Vec<Vec<usize>> = vec![vec![]; n];
+    for &(p, c) in &edges {
+        children[p].push(c);
+    }
+
+    // ---- columns
+    let lvl = levels(nodes, output);
+    let d = (0..n).filter(|&i| !nodes[i].leaf).map(|i| lvl[i]).max().unwrap_or(0);
+    let mut col = vec![0usize; n];
+    for i in 0..n {
+        if !nodes[i].leaf {
+            col[i] = d - lvl[i].min(d) + 1;
+        }
+    }
+    for i in 0..n {
+        if nodes[i].leaf && !nodes[i].input {
+            col[i] = children[i].iter().map(|&c| col[c]).min().unwrap_or(1).saturating_sub(1);
+        }
+    }
+    // Safety: every edge must go strictly right (holds by construction; enforce anyway).
+    for i in 0..n {
+        for &p in &nodes[i].parents {
+            if p < n && col[p] >= col[i] {
+                col[i] = col[p] + 1;
+            }
+        }
+    }
+    let ncols = col.iter().max().copied().unwrap_or(0) + 1;
+
+    // ---- dummies: virtual nodes n.. ; chains[e] = the virtual nodes of edge e
+    let mut vcol = col.clone();
+    let mut vh: Vec<f64> = nodes.iter().map(|x| x.h).collect();
+    let mut chains: Vec<Vec<usize>> = Vec::with_capacity(edges.len());
+    let mut seg: Vec<(usize, usize)> = Vec::new(); // adjacent-column segments between virtual nodes
+    for &(p, c) in &edges {
+        let mut chain = vec![];
+        let mut prev = p;
+        for k in col[p] + 1..col[c] {
+            let id = vcol.len();
+            vcol.push(k);
+            vh.push(DUMMY_H);
+            chain.push(id);
+            seg.push((prev, id));
+            prev = id;
+        }
+        seg.push((prev, c));
+        chains.push(chain);
+    }
+    let nv = vcol.len();
+    let mut preds: Vec<Vec<usize>> = vec![vec![]; nv];
+    let mut succs: Vec<Vec<usize>> = vec![vec![]; nv];
+    for &(a, b) in &seg {
+        preds[b].push(a);
+        succs[a].push(b);
+    }
+
+    // ---- order within columns
+    let mut layers: Vec<Vec<usize>> = vec![vec![]; ncols];
+    // inputs first, then the rest, in topological/creation order
+    for v in (0..nv).filter(|&v| v < n && nodes[v].input) {
+        layers[vcol[v]].push(v);
+    }
+    for v in (0..nv).filter(|&v| !(v < n && nodes[v].input)) {
+        layers[vcol[v]].push(v);
+    }
+    let mut pos = vec![0usize; nv];
+    let set_pos = |layers: &Vec<Vec<usize>>, pos: &mut Vec<usize>| {
+        for l in layers {
+            for (k, &v) in l.iter().enumerate() {
+                pos[v] = k;
+            }
+        }
+    };
+    set_pos(&layers, &mut pos);
+    let mut best = layers.clone();
+    let mut best_x = count_crossings(&layers, &succs, &pos);
+    for it in 0..16 {
+        let down = it % 2 == 0;
+        let order: Vec<usize> = if down { (1..ncols).collect() } else { (0..ncols.saturating_sub(1)).rev().collect() };
+        for c in order {
+            let mut keyed: Vec<(f64, usize, usize)> = layers[c]
+                .iter()
+                .enumerate()
+                .map(|(k, &v)| {
+                    let nb = if down { &preds[v] } else { &succs[v] };
+                    let b = if nb.is_empty() {
+                        k as f64
+                    } else {
+                        nb.iter().map(|&u| pos[u] as f64).sum::<f64>() / nb.len() as f64
+                    };
+                    (b, k, v)
+                })
+                .collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            layers[c] = keyed.into_iter().map(|t| t.2).collect();
+            for (k, &v) in layers[c].iter().enumerate() {
+                pos[v] = k;
+            }
+        }
+        let x = count_crossings(&layers, &succs, &pos);
+        if x < best_x {
+            best_x = x;
+            best = layers.clone();
+        }
+    }
+    let layers = best;
+    set_pos(&layers, &mut pos);
+
+    // ---- y placement
+    let mut cy = vec![0.0f64; nv];
+    for l in &layers {
+        let mut y = 0.0;
+        for &v in l {
+            cy[v] = y + vh[v] / 2.0;
+            y += vh[v] + ROW_GAP;
+        }
+        // centre each column around 0
+        let total = y - ROW_GAP;
+        for &v in l {
+            cy[v] -= total / 2.0;
+        }
+    }
+    for it in 0..24 {
+        let cols: Vec<usize> = if it % 2 == 0 { (0..ncols).collect() } else { (0..ncols).rev().collect() };
+        for c in cols {
+            let l = &layers[c];
+            if l.is_empty() {
+                continue;
+            }
+            let desired: Vec<f64> = l
+                .iter()
+                .map(|&v| {
+                    let nb: Vec<usize> = preds[v].iter().chain(succs[v].iter()).copied().collect();
+                    if nb.is_empty() {
+                        cy[v]
+                    } else {
+                        // dummies pull harder to stay straight
+                        nb.iter().map(|&u| cy[u]).sum::<f64>() / nb.len() as f64
+                    }
+                })
+                .collect();
+            let hs: Vec<f64> = l.iter().map(|&v| vh[v]).collect();
+            let placed = place_ordered(&desired, &hs, ROW_GAP);
+            for (k, &v) in l.iter().enumerate() {
+                cy[v] = placed[k];
+            }
+        }
+    }
+
+    // ---- x per column
+    let mut colw = vec![0.0f64; ncols];
+    for i in 0..n {
+        colw[col[i]] = colw[col[i]].max(nodes[i].w);
+    }
+    let mut colx = vec![0.0f64; ncols];
+    let mut x = MARGIN;
+    for c in 0..ncols {
+        colx[c] = x;
+        x += colw[c] + COL_GAP;
+    }
+    let width = x - COL_GAP + MARGIN;
+
+    // ---- normalise y
+    let top = (0..nv).map(|v| cy[v] - vh[v] / 2.0).fold(f64::INFINITY, f64::min);
+    let shift = MARGIN - top;
+    for y in cy.iter_mut() {
+        *y += shift;
+    }
+    let height = (0..nv).map(|v| cy[v] + vh[v] / 2.0).fold(0.0, f64::max) + MARGIN;
+
+    let boxes: Vec<Rect> = (0..n)
+        .map(|i| Rect {
+            x: colx[col[i]] + (colw[col[i]] - nodes[i].w) / 2.0,
+            y: cy[i] - nodes[i].h / 2.0,
+            w: nodes[i].w,
+            h: nodes[i].h,
+        })
+        .collect();
+
+    // ---- edge routes; ports spread along the child's left side in source order
+    let mut incoming: Vec<Vec<(f64, usize)>> = vec![vec![]; n];
+    for (e, &(p, c)) in edges.iter().enumerate() {
+        let last = chains[e].last().copied().unwrap_or(p);
+        incoming[c].push((cy[last], e));
+    }
+    let mut port_y = vec![0.0; edges.len()];
+    for (c, inc) in incoming.iter_mut().enumerate() {
+        inc.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let k = inc.len() as f64;
+        let b = boxes[c];
+        let span = (b.h * 0.5).min(16.0 * k);
+        for (j, &(_, e)) in inc.iter().enumerate() {
+            port_y[e] = if k <= 1.0 { b.cy() } else { b.cy() - span / 2.0 + span * j as f64 / (k - 1.0) };
+        }
+    }
+    let routes: Vec<EdgeRoute> = edges
+        .iter()
+        .enumerate()
+        .map(|(e, &(p, c))| {
+            let bp = boxes[p];
+            let mut pts = vec![(bp.x + bp.w, bp.cy())];
+            for &dv in &chains[e] {
+                let k = vcol[dv];
+                pts.push((colx[k], cy[dv]));
+                pts.push((colx[k] + colw[k], cy[dv]));
+            }
+            pts.push((boxes[c].x, port_y[e]));
+            EdgeRoute { from: p, to: c, points: pts }
+        })
+        .collect();
+
+    Layout { width, height, boxes, columns: col, edges: routes, crossings: best_x }
+}
+
+/// Crossings between adjacent layers (all pairs of segments, fine for ≤ a few hundred).
+fn count_crossings(layers: &[Vec<usize>], succs: &[Vec<usize>], pos: &[usize]) -> usize {
+    let mut total = 0;
+    for l in layers {
+        let mut segs: Vec<(usize, usize)> = vec![];
+        for &v in l {
+            for &s in &succs[v] {
+                segs.push((pos[v], pos[s]));
+            }
+        }
+        for i in 0..segs.len() {
+            for j in i + 1..segs.len() {
+                let (a1, b1) = segs[i];
+                let (a2, b2) = segs[j];
+                if (a1 < a2 && b1 > b2) || (a1 > a2 && b1 < b2) {
+                    total += 1;
+                }
+            }
+        }
+    }
+    total
+}
+
+/// Centres as close as possible (least squares) to `desired`, keeping the order and
+/// `c[k] − c[k−1] ≥ (h[k−1] + h[k])/2 + gap`. Isotonic regression by pool-adjacent-violators.
+pub fn place_ordered(desired: &[f64], h: &[f64], gap: f64) -> Vec<f64> {
+    let m = desired.len();
+    let mut off = vec![0.0; m];
+    for k in 1..m {
+        off[k] = off[k - 1] + (h[k - 1] + h[k]) / 2.0 + gap;
+    }
+    // blocks of (sum, count)
+    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(m); // (sum, count, len)
+    for k in 0..m {
+        blocks.push((desired[k] - off[k], 1.0, 1));
+        while blocks.len() > 1 {
+            let (s2, c2, l2) = blocks[blocks.len() - 1];
+            let (s1, c1, l1) = blocks[blocks.len() - 2];
+            if s1 / c1 > s2 / c2 {
+                blocks.pop();
+                let last = blocks.len() - 1;
+                blocks[last] = (s1 + s2, c1 + c2, l1 + l2);
+            } else {
+                break;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(m);
+    for (s, c, l) in blocks {
+        for _ in 0..l {
+            out.push(s / c);
+        }
+    }
+    for k in 0..m {
+        out[k] += off[k];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(input: bool) -> LNode {
+        LNode { parents: vec![], w: 90.0, h: 50.0, input, leaf: true }
+    }
+    fn comp(parents: &[usize], h: f64) -> LNode {
+        LNode { parents: parents.to_vec(), w: 130.0, h, input: false, leaf: false }
+    }
+
+    fn check(l: &Layout, nodes: &[LNode]) {
+        for i in 0..l.boxes.len() {
+            for j in i + 1..l.boxes.len() {
+                assert!(!l.boxes[i].overlaps(&l.boxes[j], 1.0), "boxes {i} and {j} overlap: {:?} {:?}", l.boxes[i], l.boxes[j]);
+            }
+            let b = l.boxes[i];
+            assert!(b.x >= 0.0 && b.y >= 0.0 && b.x + b.w <= l.width + 1e-9 && b.y + b.h <= l.height + 1e-9);
+        }
+        for (i, nd) in nodes.iter().enumerate() {
+            for &p in &nd.parents {
+                assert!(l.columns[p] < l.columns[i], "edge {p}->{i} must go right");
+            }
+        }
+        // horizontal runs through a column stay clear of that column's boxes
+        for e in &l.edges {
+            for w in e.points.windows(2).skip(1) {
+                let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+                if (y0 - y1).abs() < 1e-9 && x1 > x0 {
+                    for (k, b) in l.boxes.iter().enumerate() {
+                        if k == e.from || k == e.to {
+                            continue;
+                        }
+                        let hits_x = x0 < b.x + b.w && b.x < x1;
+                        let hits_y = y0 > b.y && y0 < b.y + b.h;
+                        assert!(!(hits_x && hits_y), "edge {}->{} runs through box {k}", e.from, e.to);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn millidge_graph_is_clean() {
+        // y0, th, y1 = th*y0, y2 = sqrt y1, y3 = y0^2, t = tan y2, s = sin y3, y4 = t + s
+        let nodes = vec![
+            leaf(true),
+            leaf(false),
+            comp(&[1, 0], 60.0),
+            comp(&[2], 60.0),
+            comp(&[0], 60.0),
+            comp(&[3], 60.0),
+            comp(&[4], 60.0),
+            comp(&[5, 6], 60.0),
+        ];
+        let l = layout(&nodes, 7);
+        check(&l, &nodes);
+        assert_eq!(l.crossings, 0);
+        assert_eq!(l.columns, vec![0, 0, 1, 2, 2, 3, 3, 4]);
+        assert_eq!(levels(&nodes, 7)[2], 3);
+    }
+
+    #[test]
+    fn chain_and_skip() {
+        let nodes = vec![leaf(true), leaf(false), leaf(false), comp(&[1, 0], 60.0), comp(&[3], 60.0), comp(&[2, 4], 60.0), comp(&[5, 3], 60.0)];
+        let l = layout(&nodes, 6);
+        check(&l, &nodes);
+        assert_eq!(l.crossings, 0);
+    }
+
+    #[test]
+    fn place_ordered_keeps_gaps() {
+        let c = place_ordered(&[0.0, 0.0, 0.0], &[10.0, 10.0, 10.0], 5.0);
+        assert!((c[1] - c[0] - 15.0).abs() < 1e-9 && (c[2] - c[1] - 15.0).abs() < 1e-9);
+        assert!((c[1]).abs() < 1e-9, "centred on the desired point: {c:?}");
+        let c = place_ordered(&[0.0, 100.0], &[10.0, 10.0], 5.0);
+        assert_eq!(c, vec![0.0, 100.0]);
+    }
+
+    /// Random DAGs up to 40 nodes: never an overlap, edges always rightwards.
+    #[test]
+    fn random_dags_never_overlap() {
+        let mut seed: u64 = 12345;
+        let mut rnd = |m: usize| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % m.max(1)
+        };
+        for _ in 0..200 {
+            let n = 3 + rnd(38);
+            let nleaves = 1 + rnd(n / 2);
+            let mut nodes: Vec<LNode> = (0..nleaves).map(|i| leaf(i == 0 || rnd(3) == 0)).collect();
+            for i in nleaves..n {
+                let k = 1 + rnd(3);
+                let mut ps: Vec<usize> = (0..k).map(|_| rnd(i)).collect();
+                ps.dedup();
+                let h = 40.0 + rnd(200) as f64;
+                nodes.push(comp(&ps, h));
+            }
+            // make every node reach the output: the last node consumes all childless nodes
+            let out = nodes.len();
+            let mut has_child = vec![false; out];
+            for nd in &nodes {
+                for &p in &nd.parents {
+                    has_child[p] = true;
+                }
+            }
+            let ps: Vec<usize> = (0..out).filter(|&i| !has_child[i]).collect();
+            nodes.push(comp(&ps, 60.0));
+            let l = layout(&nodes, out);
+            check(&l, &nodes);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Every user-facing string, and the one number formatter that refuses non-finite values.
+
+pub const TITLE: &str = "Predictive Coding Playground";
+pub const INTRO: &str = "Predictive coding gives every node of a computation graph two units: a \
+value unit v that holds a belief, and an error unit ε = v − μ that measures how far the belief is \
+from the prediction μ its parents make. The output is clamped to the target, so an error appears \
+there first. Each tick, every node moves to reduce the errors around it, only talking to its \
+neighbours. Watch the error front travel from the output back to the inputs: the filled discs \
+grow until they fill the dashed rings, which are the gradients backprop would compute (Millidge, \
+Tschantz & Buckley 2020).";
+
+pub const GRAPH_LABEL: &str = "Computation graph with value and error units";
+pub const SETTLED: &str = "settled";
+pub const FINISHED: &str = "finished";
+pub const RUNNING: &str = "relaxing";
+pub const PAUSED: &str = "paused";
+
+pub const PLAY: &str = "Play";
+pub const PAUSE: &str = "Pause";
+pub const STEP: &str = "Step";
+pub const RELAX: &str = "Relax";
+pub const RESET: &str = "Reset";
+pub const PLAY_HINT: &str = "Play or pause the relaxation (space)";
+pub const STEP_HINT: &str = "Run one inference tick (→ or s)";
+pub const RELAX_HINT: &str = "Run fast until the network settles";
+pub const RESET_HINT: &str = "Back to the feedforward start, iteration 0 (r)";
+
+pub const ITERATION: &str = "iteration";
+pub const SPEED: &str = "Speed";
+pub const SPEED_UNIT: &str = "ticks/s";
+pub const RATE: &str = "Inference rate η";
+pub const VARIANT: &str = "Variant";
+pub const PRESET: &str = "Graph";
+pub const SCALE: &str = "Colour scale";
+pub const SCALE_NODE: &str = "per node";
+pub const SCALE_GLOBAL: &str = "global";
+pub const INPUTS: &str = "Inputs, parameters and target";
+pub const TARGET: &str = "target";
+pub const DISMISS: &str = "Dismiss";
+
+pub const PLOT_ENERGY: &str = "Energy F";
+pub const PLOT_GAP: &str = "|PC − BP| per node (log)";
+pub const PLOT_GRADS: &str = "Parameter gradients: PC (filled) vs BP (outline)";
+pub const GAP_OVERALL: &str = "max |PC − BP|";
+pub const HOVER_HINT: &str = "Hover a plot to read values at an iteration.";
+
+pub const LEGEND_TITLE: &str = "How to read the graph";
+pub const LEGEND_VALUE: &str = "value unit v (the belief), with its prediction μ";
+pub const LEGEND_ERROR: &str = "error unit ε = v − μ: filled disc, area ∝ |ε|";
+pub const LEGEND_GHOST: &str = "backprop target δ = −∂L/∂v: dashed ring; ε fills it when PC equals backprop";
+pub const LEGEND_SIGN: &str = "colour = sign: orange positive, blue negative; paler = smaller";
+pub const LEGEND_CLAMP: &str = "thick border and pin = clamped (input data, output target)";
+pub const LEGEND_PARAM: &str = "parameter θ or input: disc = PC estimate of ∂L/∂θ, ring = backprop ∂L/∂θ";
+pub const LEGEND_EDGE: &str = "edge colour and width = the error flowing back into it (the error front)";
+pub const LEGEND_SCALE_NODE: &str = "sizes scaled per node (each ring has the same size)";
+pub const LEGEND_SCALE_GLOBAL: &str = "sizes on one global scale (deep errors look small)";
+
+/// The explanation of each variant: (label, one line, equals backprop?).
+pub fn variant_label(key: &str) -> &'static str {
+    match key {
+        "strict" => "Strict PC",
+        "zil" => "Z-IL (exact)",
+        "fixed_eta1" => "Fixed prediction, rate 1",
+        _ => "Fixed prediction",
+    }
+}
+
+pub fn variant_explain(key: &str) -> &'static str {
+    match key {
+        "strict" => "Strict PC: predictions and Jacobians follow the moving values. Plain gradient \
+descent on the energy; it does not equal backprop — the errors stay too small.",
+        "zil" => "Z-IL: strict PC at rate 1, reading each layer at the step equal to its distance \
+from the output. Equals backprop exactly on levelled graphs, after a fixed number of steps.",
+        "fixed_eta1" => "Fixed prediction at rate 1: each tick moves every error one level, so it \
+equals backprop exactly after as many steps as the graph is deep, on any graph.",
+        _ => "Fixed prediction: predictions stay at the feedforward values. The errors converge to \
+the backprop gradients on any graph, for any rate 0 < η < 2.",
+    }
+}
+
+pub fn unstable_rate(eta: f64, bound: f64) -> String {
+    format!(
+        "The inference rate η = {} is at or above the stable limit {} (2σ²): the errors would grow \
+without bound. The run is paused; choose a rate below {}.",
+        num(eta),
+        num(bound),
+        num(bound)
+    )
+}
+
+pub fn diverged(msg: &str) -> String {
+    format!(
+        "The relaxation diverged and was paused: {msg}. The last finite state is kept; lower the \
+inference rate or press Reset."
+    )
+}
+
+pub fn bad_preset(key: &str, err: &str) -> String {
+    format!("The graph “{key}” could not be loaded ({err}); the previous graph is kept.")
+}
+
+pub fn bad_number(what: &str) -> String {
+    format!("{what} must be a finite number; the previous value is kept.")
+}
+
+/// A short human number: 4 significant digits, scientific outside [1e-3, 1e5).
+/// Non-finite values are never shown: they become an em dash.
+pub fn num(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if !(1e-3..1e5).contains(&a) {
+        return sci(x);
+    }
+    let digits = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    let s = format!("{x:.digits$}");
+    trim_zeros(&s)
+}
+
+/// Scientific notation with 2 significant decimals, e.g. `3.20e-10`. Non-finite → em dash.
+pub fn sci(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    format!("{x:.2e}")
+}
+
+/// Full precision (shortest round trip), for tooltips and data attributes. Non-finite → "".
+pub fn full(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        let t = s.trim_end_matches('0').trim_end_matches('.');
+        if t == "-0" {
+            "0".into()
+        } else {
+            t.into()
+        }
+    } else {
+        s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn never_nan() {
+        assert_eq!(num(f64::NAN), "—");
+        assert_eq!(num(f64::INFINITY), "—");
+        assert_eq!(sci(f64::NEG_INFINITY), "—");
+        assert_eq!(full(f64::NAN), "");
+        assert_eq!(num(3.16227766), "3.162");
+        assert_eq!(num(-11.3705), "-11.37");
+        assert_eq!(num(1e-7), "1.00e-7");
+        assert_eq!(num(2.0), "2");
+    }
+}
