@@ -1,0 +1,857 @@
+//! The relaxation [`Session`]: the state the app drives every animation frame.
+//!
+//! One [`Session::tick`] is one synchronous explicit-Euler update (`pc-math.md` §1.4). All
+//! buffers are flat `f64` vectors on the graph's [`Layout`](super::graph::Layout), allocated at
+//! construction; a tick allocates nothing. A tick computes the next state into a second buffer
+//! set and only swaps it in when every number is finite and not absurdly large, so a diverging
+//! run keeps its last good state.
+//!
+//! Internally the feedback is stored as `dF[p] = −Σ_{j∈ch(p)} J_{j←p}ᵀ ξ_j` (the children's
+//! part of `∂F/∂v_p`), so the value update is `v_i −= η(ξ_i + dF_i)` and the PC gradient
+//! estimate of a leaf is `ĝ_p = dF_p` with no extra copy.
+use super::backprop::{feedforward_into, Point, Reference};
+use super::graph::{Graph, GraphError, NodeKind};
+use super::ops::{node_forward, node_vjp};
+use super::tensor::Tensor;
+
+/// Which dynamics a [`Session`] runs (`pc-math.md` §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// Fixed prediction: `μ ≡ v̂`, Jacobians at `v̂`. Converges to BP for `η < 2σ²`.
+    FixedPred,
+    /// Strict PC: predictions and Jacobians at the current values (gradient descent on F).
+    Strict,
+    /// Z-IL: strict dynamics at rate `σ_i²` (1), every node (and the edges into it) read at step
+    /// = its level; finished after `D` = max level updates. Exact on levelled graphs.
+    Zil,
+    /// Fixed prediction at rate `σ_i²` (1): exact on any DAG after `D` updates.
+    FixedPredEta1,
+}
+
+impl Variant {
+    /// All variants.
+    pub const ALL: [Variant; 4] = [
+        Variant::FixedPred,
+        Variant::Strict,
+        Variant::Zil,
+        Variant::FixedPredEta1,
+    ];
+
+    /// A short name: `fixed_pred`, `strict`, `zil`, `fixed_pred_eta1`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::FixedPred => "fixed_pred",
+            Variant::Strict => "strict",
+            Variant::Zil => "zil",
+            Variant::FixedPredEta1 => "fixed_pred_eta1",
+        }
+    }
+
+    /// True for the variants whose predictions are recomputed from the current values.
+    pub fn is_strict(self) -> bool {
+        matches!(self, Variant::Strict | Variant::Zil)
+    }
+
+    /// True for the exact variants that run at rate `σ²` for `D` updates.
+    pub fn is_exact(self) -> bool {
+        matches!(self, Variant::Zil | Variant::FixedPredEta1)
+    }
+}
+
+/// What a tick (or a run of ticks) ended with.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TickOutcome {
+    /// The update was applied; keep going.
+    Running,
+    /// The update was applied and no value moved by more than the settle tolerance.
+    Settled,
+    /// An exact variant has done its `D` updates; further ticks change nothing.
+    Finished,
+    /// The update was refused (the state is the last good one); the message says what happened
+    /// and what to change.
+    Diverged(String),
+}
+
+/// How far the PC quantities are from backprop (graph-format.md, `metrics`).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Metrics {
+    /// max over computed nodes of `|ε/σ² + bp_grad|`.
+    pub max_abs_err_nodes: f64,
+    /// max over params of `|pc_grad − bp_grad|`.
+    pub max_abs_err_params: f64,
+    /// `‖pc − bp‖ / ‖bp‖` over params (`‖pc − bp‖` itself when `‖bp‖ = 0`).
+    pub rel_err_params: f64,
+    /// cosine between the pc and bp param-gradient vectors (0 when either is zero).
+    pub cosine_params: f64,
+}
+
+/// One point of the run history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryPoint {
+    /// Step (number of completed updates).
+    pub step: usize,
+    /// Energy F.
+    pub energy: f64,
+    pub max_abs_err_nodes: f64,
+    pub max_abs_err_params: f64,
+    pub rel_err_params: f64,
+    /// Per computed node (in [`Session::computed_nodes`] order): max `|ε_i/σ_i² + bp_grad_i|`.
+    pub node_err: Vec<f64>,
+}
+
+/// Default number of history points kept.
+pub const HISTORY_CAPACITY: usize = 4096;
+/// Default divergence limit on any value, error or gradient magnitude.
+pub const DIVERGENCE_LIMIT: f64 = 1e12;
+
+/// The bounded history: every `stride`-th step; when full, every other point is dropped and
+/// the stride doubles, so a long run keeps a whole-run overview.
+#[derive(Clone, Debug)]
+struct History {
+    points: Vec<HistoryPoint>,
+    len: usize,
+    stride: usize,
+}
+
+impl History {
+    fn new(capacity: usize, n_nodes: usize) -> History {
+        let capacity = capacity.max(2) & !1; // even
+        History {
+            points: (0..capacity)
+                .map(|_| HistoryPoint {
+                    step: 0,
+                    energy: 0.0,
+                    max_abs_err_nodes: 0.0,
+                    max_abs_err_params: 0.0,
+                    rel_err_params: 0.0,
+                    node_err: vec![0.0; n_nodes],
+                })
+                .collect(),
+            len: 0,
+            stride: 1,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.stride = 1;
+    }
+
+    /// The slot for `step`, or `None` when the step is skipped by the stride.
+    fn slot(&mut self, step: usize) -> Option<&mut HistoryPoint> {
+        if step % self.stride != 0 {
+            return None;
+        }
+        if self.len == self.points.len() {
+            let half = self.points.len() / 2;
+            for k in 1..half {
+                self.points.swap(k, 2 * k);
+            }
+            self.len = half;
+            self.stride *= 2;
+            if step % self.stride != 0 {
+                return None;
+            }
+        }
+        let p = self.points.get_mut(self.len)?;
+        self.len += 1;
+        Some(p)
+    }
+}
+
+/// One relaxation state (step k): the evaluation point, predictions, errors and feedback.
+#[derive(Clone, Debug)]
+struct State {
+    /// `v` (leaves: their values; output: the target), plus `z`/`pre` of the strict forward.
+    p: Point,
+    /// Predictions `μ` (strict variants; fixed prediction reads the feedforward values).
+    mu: Vec<f64>,
+    eps: Vec<f64>,
+    xi: Vec<f64>,
+    /// `dF[p] = −Σ_j J_{j←p}ᵀ ξ_j`.
+    df: Vec<f64>,
+    energy: f64,
+}
+
+impl State {
+    fn new(g: &Graph) -> State {
+        let n = g.layout().total;
+        State {
+            p: Point::new(g),
+            mu: vec![0.0; n],
+            eps: vec![0.0; n],
+            xi: vec![0.0; n],
+            df: vec![0.0; n],
+            energy: 0.0,
+        }
+    }
+}
+
+/// A running relaxation on one graph (see the module docs).
+#[derive(Clone, Debug)]
+pub struct Session {
+    graph: Graph,
+    variant: Variant,
+    eta: f64,
+    step: usize,
+    reference: Reference,
+    cur: State,
+    nxt: State,
+    gz: Vec<f64>,
+    scratch: Vec<f64>,
+    /// Computed nodes other than the output (the free value nodes).
+    hidden: Vec<usize>,
+    /// All computed nodes, topological order.
+    computed: Vec<usize>,
+    /// Param nodes.
+    params: Vec<usize>,
+    /// Z-IL: the ξ of each node read at step = its level.
+    zil_read: Vec<f64>,
+    /// Z-IL: accumulated `ĝ` (leaves).
+    zil_acc: Vec<f64>,
+    depth: usize,
+    max_change: f64,
+    settle_tol: f64,
+    limit: f64,
+    history: History,
+}
+
+fn slice<'a>(buf: &'a [f64], off: &[usize], len: &[usize], i: usize) -> &'a [f64] {
+    match (off.get(i), len.get(i)) {
+        (Some(&o), Some(&l)) => buf.get(o..o + l).unwrap_or(&[]),
+        _ => &[],
+    }
+}
+
+/// The largest inference rate for which fixed prediction is stable: `2·min σ²` over the hidden
+/// nodes (infinite when there are none).
+pub fn stable_rate_bound(g: &Graph) -> f64 {
+    g.nodes()
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| n.kind == NodeKind::Computed && *i != g.output())
+        .map(|(_, n)| 2.0 * n.variance)
+        .fold(f64::INFINITY, f64::min)
+}
+
+impl Session {
+    /// A session at step 0 (feedforward initialisation). `eta` is the inference rate for the
+    /// fixed-prediction and strict variants; it must be positive and finite.
+    pub fn new(graph: Graph, variant: Variant, eta: f64) -> Result<Session, GraphError> {
+        Self::with_history_capacity(graph, variant, eta, HISTORY_CAPACITY)
+    }
+
+    /// Like [`Session::new`] with a chosen history capacity (at least 2 points).
+    pub fn with_history_capacity(
+        graph: Graph,
+        variant: Variant,
+        eta: f64,
+        capacity: usize,
+    ) -> Result<Session, GraphError> {
+        check_eta(eta)?;
+        let reference = Reference::compute(&graph)?;
+        let lay = graph.layout();
+        let computed: Vec<usize> = (0..graph.nodes().len())
+            .filter(|&i| !graph.nodes()[i].is_leaf())
+            .collect();
+        let hidden = computed
+            .iter()
+            .copied()
+            .filter(|&i| i != graph.output())
+            .collect();
+        let params = (0..graph.nodes().len())
+            .filter(|&i| graph.nodes()[i].kind == NodeKind::Param)
+            .collect();
+        let mut s = Session {
+            variant,
+            eta,
+            step: 0,
+            cur: State::new(&graph),
+            nxt: State::new(&graph),
+            gz: vec![0.0; lay.max_len],
+            scratch: vec![0.0; lay.max_len],
+            hidden,
+            history: History::new(capacity, computed.len()),
+            computed,
+            params,
+            zil_read: vec![0.0; lay.total],
+            zil_acc: vec![0.0; lay.total],
+            depth: graph.depth(),
+            max_change: f64::INFINITY,
+            settle_tol: 1e-12,
+            limit: DIVERGENCE_LIMIT,
+            reference,
+            graph,
+        };
+        s.reset();
+        Ok(s)
+    }
+
+    /// The graph (with its current leaf values and target).
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The running variant.
+    pub fn variant(&self) -> Variant {
+        self.variant
+    }
+
+    /// The inference rate η (the exact variants ignore it and use `σ_i²`).
+    pub fn eta(&self) -> f64 {
+        self.eta
+    }
+
+    /// Completed updates since the last reset.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Switch variant; resets to step 0.
+    pub fn set_variant(&mut self, v: Variant) {
+        self.variant = v;
+        self.reset();
+    }
+
+    /// Change η live (no reset). Non-positive or non-finite values are ignored.
+    pub fn set_eta(&mut self, eta: f64) {
+        if check_eta(eta).is_ok() {
+            self.eta = eta;
+        }
+    }
+
+    /// Tolerance of the settled test in [`Session::tick`] (default 1e-12).
+    pub fn set_settle_tol(&mut self, tol: f64) {
+        self.settle_tol = tol;
+    }
+
+    /// The divergence guard's magnitude limit (default 1e12). `f64::INFINITY` only refuses
+    /// non-finite numbers (used by the trace to reproduce the raw dynamics).
+    pub fn set_divergence_limit(&mut self, limit: f64) {
+        self.limit = limit;
+    }
+
+    /// Set an input or param value (same shape). Recomputes the feedforward pass and backprop
+    /// and resets; on error the session is unchanged.
+    pub fn set_leaf(&mut self, node: usize, value: Tensor) -> Result<(), GraphError> {
+        let mut g = self.graph.clone();
+        g.set_leaf_value(node, value)?;
+        let r = Reference::compute(&g)?;
+        self.graph = g;
+        self.reference = r;
+        self.reset();
+        Ok(())
+    }
+
+    /// Set the target (same shape as the output). Recomputes backprop and resets; on error the
+    /// session is unchanged.
+    pub fn set_target(&mut self, t: Tensor) -> Result<(), GraphError> {
+        let mut g = self.graph.clone();
+        g.set_target(t)?;
+        let r = Reference::compute(&g)?;
+        self.graph = g;
+        self.reference = r;
+        self.reset();
+        Ok(())
+    }
+
+    /// Back to step 0: hidden values at the feedforward pass, output clamped to the target,
+    /// history cleared.
+    pub fn reset(&mut self) {
+        let lay = self.graph.layout();
+        let out = self.graph.output();
+        let (o, l) = (lay.off[out], lay.len[out]);
+        for st in [&mut self.cur, &mut self.nxt] {
+            st.p.v.copy_from_slice(&self.reference.ff.v);
+            st.p.z.copy_from_slice(&self.reference.ff.z);
+            st.p.pre.copy_from_slice(&self.reference.ff.pre);
+            st.p.v[o..o + l].copy_from_slice(&self.graph.target().data);
+        }
+        self.step = 0;
+        self.max_change = f64::INFINITY;
+        self.zil_read.iter_mut().for_each(|x| *x = 0.0);
+        self.zil_acc.iter_mut().for_each(|x| *x = 0.0);
+        self.history.clear();
+        let mut cur = std::mem::replace(&mut self.cur, State::empty());
+        self.evaluate(&mut cur);
+        self.cur = cur;
+        if self.variant == Variant::Zil {
+            self.zil_read_level();
+        }
+        self.record();
+    }
+
+    /// One synchronous update (see the module docs). Never allocates.
+    pub fn tick(&mut self) -> TickOutcome {
+        if self.variant.is_exact() && self.step >= self.depth {
+            return TickOutcome::Finished;
+        }
+        let lay = self.graph.layout();
+        // 1. propose v(k+1) = v(k) − rate·(ξ + dF) for hidden nodes
+        let mut max_change: f64 = 0.0;
+        let mut bad_value = false;
+        for &i in &self.hidden {
+            let rate = if self.variant.is_exact() {
+                self.graph.nodes()[i].variance
+            } else {
+                self.eta
+            };
+            let r = lay.off[i]..lay.off[i] + lay.len[i];
+            let v = &self.cur.p.v[r.clone()];
+            let xi = &self.cur.xi[r.clone()];
+            let df = &self.cur.df[r.clone()];
+            for (((n, v), x), d) in self.nxt.p.v[r].iter_mut().zip(v).zip(xi).zip(df) {
+                let delta = rate * (x + d);
+                *n = v - delta;
+                max_change = max_change.max(delta.abs());
+                bad_value |= !(n.abs() <= self.limit);
+            }
+        }
+        // 2. evaluate the proposal
+        let mut nxt = std::mem::replace(&mut self.nxt, State::empty());
+        self.evaluate(&mut nxt);
+        // 3. guard
+        let problem = if bad_value || !(nxt.energy.abs() <= self.limit * self.limit) {
+            Some(self.divergence_message(&nxt))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            // discard the proposal (nxt is scratch; the next tick overwrites it)
+            self.nxt = nxt;
+            return TickOutcome::Diverged(msg);
+        }
+        self.nxt = std::mem::replace(&mut self.cur, nxt);
+        self.step += 1;
+        self.max_change = max_change;
+        if self.variant == Variant::Zil {
+            self.zil_read_level();
+        }
+        self.record();
+        if self.variant.is_exact() && self.step >= self.depth {
+            TickOutcome::Finished
+        } else if max_change <= self.settle_tol {
+            TickOutcome::Settled
+        } else {
+            TickOutcome::Running
+        }
+    }
+
+    /// Up to `n` ticks; stops early on Settled, Finished or Diverged and returns that outcome
+    /// (Running after `n` ticks otherwise, or when `n == 0`).
+    pub fn run(&mut self, n: usize) -> TickOutcome {
+        for _ in 0..n {
+            match self.tick() {
+                TickOutcome::Running => {}
+                other => return other,
+            }
+        }
+        TickOutcome::Running
+    }
+
+    /// Tick until the largest value change is at most `tol` (Settled), the exact variant has
+    /// finished, the run diverges, or `max_ticks` ticks were done (Running).
+    pub fn relax_until_settled(&mut self, tol: f64, max_ticks: usize) -> TickOutcome {
+        for _ in 0..max_ticks {
+            match self.tick() {
+                TickOutcome::Running | TickOutcome::Settled => {
+                    if self.max_change <= tol {
+                        return TickOutcome::Settled;
+                    }
+                }
+                other => return other,
+            }
+        }
+        TickOutcome::Running
+    }
+
+    /// Feedforward value `v̂_i` (leaves: their value).
+    pub fn feedforward(&self, i: usize) -> &[f64] {
+        self.node_slice(&self.reference.ff.v, i)
+    }
+
+    /// Current value `v_i` (leaves: their value; output: the target).
+    pub fn value(&self, i: usize) -> &[f64] {
+        self.node_slice(&self.cur.p.v, i)
+    }
+
+    /// Current prediction `μ_i` (computed nodes; `v̂_i` under fixed prediction). Empty for leaves.
+    pub fn prediction(&self, i: usize) -> &[f64] {
+        if !self.is_computed(i) {
+            return &[];
+        }
+        if self.variant.is_strict() {
+            self.node_slice(&self.cur.mu, i)
+        } else {
+            self.node_slice(&self.reference.ff.v, i)
+        }
+    }
+
+    /// Current error `ε_i = v_i − μ_i` (computed nodes). Empty for leaves.
+    pub fn error(&self, i: usize) -> &[f64] {
+        if !self.is_computed(i) {
+            return &[];
+        }
+        self.node_slice(&self.cur.eps, i)
+    }
+
+    /// Current precision-weighted error `ξ_i = ε_i/σ_i²` (computed nodes). Empty for leaves.
+    pub fn xi(&self, i: usize) -> &[f64] {
+        if !self.is_computed(i) {
+            return &[];
+        }
+        self.node_slice(&self.cur.xi, i)
+    }
+
+    /// `∂L/∂v_i` by exact backprop (every node). The BP target shown next to `ε_i` is
+    /// `δ_i = −bp_grad_i`.
+    pub fn bp_grad(&self, i: usize) -> &[f64] {
+        self.node_slice(&self.reference.bp, i)
+    }
+
+    /// The PC gradient estimate `ĝ_p = −Σ_j J_{j←p}ᵀ ξ_j` of a leaf (under Z-IL: the sum of
+    /// the reads so far). Empty for computed nodes.
+    pub fn pc_grad(&self, i: usize) -> &[f64] {
+        if self.is_computed(i) {
+            return &[];
+        }
+        if self.variant == Variant::Zil {
+            self.node_slice(&self.zil_acc, i)
+        } else {
+            self.node_slice(&self.cur.df, i)
+        }
+    }
+
+    /// Z-IL only: `ξ_i` as read at step = level(i) (zeros until read).
+    pub fn zil_xi_read(&self, i: usize) -> &[f64] {
+        if !self.is_computed(i) {
+            return &[];
+        }
+        self.node_slice(&self.zil_read, i)
+    }
+
+    /// Energy `F = Σ ½ ε_iᵀε_i / σ_i²`.
+    pub fn energy(&self) -> f64 {
+        self.cur.energy
+    }
+
+    /// The loss `L = ½‖target − ŷ‖²/σ²_out` at the feedforward pass (`F(0) = L`).
+    pub fn loss(&self) -> f64 {
+        self.reference.loss
+    }
+
+    /// The distance to backprop now. Under Z-IL, nodes already read use their read `ξ`.
+    pub fn metrics(&self) -> Metrics {
+        let (m, _) = self.metrics_and_nodes(None);
+        m
+    }
+
+    /// The largest value change of the last tick (`INFINITY` before the first tick).
+    pub fn max_change(&self) -> f64 {
+        self.max_change
+    }
+
+    /// The history, oldest first (bounded; see [`HISTORY_CAPACITY`]).
+    pub fn history(&self) -> impl Iterator<Item = &HistoryPoint> {
+        self.history_slice().iter()
+    }
+
+    /// The history as a slice, oldest first.
+    pub fn history_slice(&self) -> &[HistoryPoint] {
+        &self.history.points[..self.history.len.min(self.history.points.len())]
+    }
+
+    /// `D`: the largest level; the exact variants finish after this many updates.
+    pub fn zil_depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The largest stable inference rate for fixed prediction, `2·min σ²` over hidden nodes.
+    pub fn stable_rate_bound(&self) -> f64 {
+        stable_rate_bound(&self.graph)
+    }
+
+    /// Indices of the computed nodes (the order of [`HistoryPoint::node_err`]).
+    pub fn computed_nodes(&self) -> &[usize] {
+        &self.computed
+    }
+
+    /// The reference (feedforward point, backprop gradients, loss).
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    // ----- internals -------------------------------------------------------------------
+
+    fn is_computed(&self, i: usize) -> bool {
+        self.graph.nodes().get(i).is_some_and(|n| !n.is_leaf())
+    }
+
+    fn node_slice<'a>(&self, buf: &'a [f64], i: usize) -> &'a [f64] {
+        let lay = self.graph.layout();
+        slice(buf, &lay.off, &lay.len, i)
+    }
+
+    /// From `st.p.v`: predictions (strict), errors, energy and feedback `dF`.
+    fn evaluate(&mut self, st: &mut State) {
+        let g = &self.graph;
+        let lay = g.layout();
+        let strict = self.variant.is_strict();
+        let State {
+            p,
+            mu,
+            eps,
+            xi,
+            df,
+            energy,
+        } = st;
+        if strict {
+            for &j in &self.computed {
+                let (o, l) = (lay.off[j], lay.len[j]);
+                node_forward(g, j, &p.v, &mut p.pre, &mut p.z[o..o + l], &mut mu[o..o + l]);
+            }
+        }
+        let mu: &[f64] = if strict { mu } else { &self.reference.ff.v };
+        let mut f = 0.0;
+        for &j in &self.computed {
+            let (o, l) = (lay.off[j], lay.len[j]);
+            let inv = 1.0 / g.nodes()[j].variance;
+            for k in o..o + l {
+                let e = p.v[k] - mu[k];
+                eps[k] = e;
+                xi[k] = e * inv;
+                f += 0.5 * e * e * inv;
+            }
+        }
+        *energy = f;
+        df.iter_mut().for_each(|x| *x = 0.0);
+        let at: &Point = if strict { p } else { &self.reference.ff };
+        for &j in self.computed.iter().rev() {
+            let (o, l) = (lay.off[j], lay.len[j]);
+            node_vjp(
+                g,
+                j,
+                &at.v,
+                &at.pre,
+                &at.z,
+                &xi[o..o + l],
+                -1.0,
+                &mut self.gz,
+                &mut self.scratch,
+                df,
+            );
+        }
+    }
+
+    /// Z-IL: read every node whose level equals the current step.
+    fn zil_read_level(&mut self) {
+        let g = &self.graph;
+        let lay = g.layout();
+        for &j in &self.computed {
+            if g.levels()[j] != Some(self.step) {
+                continue;
+            }
+            let (o, l) = (lay.off[j], lay.len[j]);
+            self.zil_read[o..o + l].copy_from_slice(&self.cur.xi[o..o + l]);
+            let at = &self.cur.p;
+            node_vjp(
+                g,
+                j,
+                &at.v,
+                &at.pre,
+                &at.z,
+                &self.cur.xi[o..o + l],
+                -1.0,
+                &mut self.gz,
+                &mut self.scratch,
+                &mut self.zil_acc,
+            );
+        }
+    }
+
+    /// Metrics; when `nodes_out` is given, also the per-computed-node max error.
+    fn metrics_and_nodes(&self, mut nodes_out: Option<&mut [f64]>) -> (Metrics, ()) {
+        let lay = self.graph.layout();
+        let levels = self.graph.levels();
+        let bp = &self.reference.bp;
+        let mut m = Metrics::default();
+        for (c, &j) in self.computed.iter().enumerate() {
+            let (o, l) = (lay.off[j], lay.len[j]);
+            let xi = if self.variant == Variant::Zil
+                && levels[j].is_some_and(|lv| lv <= self.step)
+            {
+                &self.zil_read[o..o + l]
+            } else {
+                &self.cur.xi[o..o + l]
+            };
+            let mut worst: f64 = 0.0;
+            for (x, b) in xi.iter().zip(&bp[o..o + l]) {
+                worst = worst.max((x + b).abs());
+            }
+            if !worst.is_finite() || worst.is_nan() {
+                worst = f64::INFINITY;
+            }
+            m.max_abs_err_nodes = m.max_abs_err_nodes.max(worst);
+            if let Some(out) = nodes_out.as_deref_mut() {
+                if let Some(slot) = out.get_mut(c) {
+                    *slot = worst;
+                }
+            }
+        }
+        let pc = if self.variant == Variant::Zil {
+            &self.zil_acc
+        } else {
+            &self.cur.df
+        };
+        let (mut d2, mut b2, mut p2, mut pb, mut dmax) = (0.0, 0.0, 0.0, 0.0, 0.0f64);
+        for &i in &self.params {
+            let (o, l) = (lay.off[i], lay.len[i]);
+            let (pcs, bps) = (&pc[o..o + l], &bp[o..o + l]);
+            // four lanes so the loop vectorises
+            let (mut a, mut b, mut c, mut d, mut e) = ([0.0f64; 4], [0.0; 4], [0.0; 4], [0.0; 4], [0.0f64; 4]);
+            let mut pcc = pcs.chunks_exact(4);
+            let mut bpc = bps.chunks_exact(4);
+            for (x4, y4) in (&mut pcc).zip(&mut bpc) {
+                for k in 0..4 {
+                    let (x, y) = (x4[k], y4[k]);
+                    let diff = x - y;
+                    a[k] += diff * diff;
+                    b[k] += y * y;
+                    c[k] += x * x;
+                    d[k] += x * y;
+                    e[k] = e[k].max(diff.abs());
+                }
+            }
+            for (x, y) in pcc.remainder().iter().zip(bpc.remainder()) {
+                let diff = x - y;
+                a[0] += diff * diff;
+                b[0] += y * y;
+                c[0] += x * x;
+                d[0] += x * y;
+                e[0] = e[0].max(diff.abs());
+            }
+            d2 += a.iter().sum::<f64>();
+            b2 += b.iter().sum::<f64>();
+            p2 += c.iter().sum::<f64>();
+            pb += d.iter().sum::<f64>();
+            dmax = e.iter().fold(dmax, |acc, x| acc.max(*x));
+        }
+        m.max_abs_err_params = dmax;
+        m.rel_err_params = if b2 > 0.0 {
+            d2.sqrt() / b2.sqrt()
+        } else {
+            d2.sqrt()
+        };
+        m.cosine_params = if p2 > 0.0 && b2 > 0.0 {
+            pb / (p2.sqrt() * b2.sqrt())
+        } else {
+            0.0
+        };
+        (m, ())
+    }
+
+    fn record(&mut self) {
+        let step = self.step;
+        let energy = self.cur.energy;
+        // take the slot out to satisfy the borrow checker without allocating
+        let mut nodes = match self.history.slot(step) {
+            Some(p) => std::mem::take(&mut p.node_err),
+            None => return,
+        };
+        let (m, ()) = self.metrics_and_nodes(Some(&mut nodes));
+        let idx = self.history.len - 1;
+        let p = &mut self.history.points[idx];
+        p.step = step;
+        p.energy = energy;
+        p.max_abs_err_nodes = m.max_abs_err_nodes;
+        p.max_abs_err_params = m.max_abs_err_params;
+        p.rel_err_params = m.rel_err_params;
+        p.node_err = nodes;
+    }
+
+    /// The plain sentence for a refused tick.
+    fn divergence_message(&self, nxt: &State) -> String {
+        let g = &self.graph;
+        let lay = g.layout();
+        let k = self.step + 1;
+        if self.variant.is_strict() {
+            for &j in &self.computed {
+                let (o, l) = (lay.off[j], lay.len[j]);
+                if nxt.mu[o..o + l].iter().any(|x| !x.is_finite()) {
+                    if let Some(GraphError::SqrtNegative { node, value }) =
+                        super::backprop::domain_problem(g, j, &nxt.p)
+                    {
+                        return format!(
+                            "The relaxation stopped at iteration {k}: node '{node}' would take the square root of a negative number ({value:.4}) under {} dynamics. Lower the inference rate or use fixed prediction.",
+                            if self.variant == Variant::Zil { "Z-IL" } else { "strict" }
+                        );
+                    }
+                    return format!(
+                        "The relaxation diverged at iteration {k}: the prediction of node '{}' overflowed. Lower the inference rate.",
+                        g.nodes()[j].id
+                    );
+                }
+            }
+        }
+        match self.variant {
+            Variant::FixedPred => {
+                let bound = self.stable_rate_bound();
+                if self.eta >= bound {
+                    format!(
+                        "The relaxation diverged at iteration {k}: the inference rate {} is too high for fixed prediction (it must stay below 2·σ² = {}). Lower the rate.",
+                        self.eta, bound
+                    )
+                } else {
+                    format!(
+                        "The relaxation diverged at iteration {k}: the values grew past {:e} (large Jacobians amplify the transient at the inference rate {}). Lower the rate.",
+                        self.limit, self.eta
+                    )
+                }
+            }
+            Variant::Strict => format!(
+                "The relaxation diverged at iteration {k}: strict PC is unstable at the inference rate {} on this graph (the values grew past {:e}). Lower the rate.",
+                self.eta, self.limit
+            ),
+            Variant::Zil | Variant::FixedPredEta1 => format!(
+                "The relaxation diverged at iteration {k}: the values grew past {:e} at rate σ² = 1; the graph's Jacobians are too large for the exact schedule.",
+                self.limit
+            ),
+        }
+    }
+}
+
+impl State {
+    /// A placeholder used while a state is temporarily moved out (no allocation).
+    fn empty() -> State {
+        State {
+            p: Point {
+                v: Vec::new(),
+                z: Vec::new(),
+                pre: Vec::new(),
+            },
+            mu: Vec::new(),
+            eps: Vec::new(),
+            xi: Vec::new(),
+            df: Vec::new(),
+            energy: 0.0,
+        }
+    }
+}
+
+fn check_eta(eta: f64) -> Result<(), GraphError> {
+    if eta.is_finite() && eta > 0.0 {
+        Ok(())
+    } else {
+        Err(GraphError::BadSetting {
+            key: "inference_rate".into(),
+            detail: format!("is {eta} but must be a positive number"),
+        })
+    }
+}
+
+/// Recompute a feedforward point for a graph (used by tools that edit values).
+pub fn feedforward_point(g: &Graph) -> Result<Point, GraphError> {
+    let mut p = Point::new(g);
+    feedforward_into(g, &mut p)?;
+    Ok(p)
+}
