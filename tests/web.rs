@@ -1,32 +1,178 @@
 //! Component tests in headless Chromium (wasm-bindgen-test).
 #![cfg(target_arch = "wasm32")]
-use pc_playground::app::App;
+use pc_playground::app::sim::Sim;
+use pc_playground::app::{presets, App, AppProps};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{HtmlCanvasElement, HtmlElement};
+use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn mount() -> web_sys::Element {
+async fn sleep(ms: u64) {
+    yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+/// Mount a paused App in a fresh div.
+async fn mount() -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root(root.clone()).render();
-    yew::platform::time::sleep(std::time::Duration::from_millis(50)).await;
+    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false }).render();
+    sleep(60).await;
     root
 }
 
+fn q(root: &Element, sel: &str) -> Element {
+    root.query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element {sel}"))
+}
+
+fn click(root: &Element, sel: &str) {
+    q(root, sel).dyn_into::<HtmlElement>().unwrap().click();
+}
+
+fn text(root: &Element, sel: &str) -> String {
+    q(root, sel).text_content().unwrap_or_default()
+}
+
 #[wasm_bindgen_test]
-async fn shell_renders_and_steps() {
+async fn one_node_group_per_graph_node_with_units() {
     let root = mount().await;
-    let count = root.query_selector("#count").unwrap().unwrap();
-    assert_eq!(count.text_content().unwrap(), "0");
-    let canvas: HtmlCanvasElement = root.query_selector("#plot").unwrap().unwrap().dyn_into().unwrap();
-    let before = canvas.to_data_url().unwrap();
-    let btn: HtmlElement = root.query_selector("#step").unwrap().unwrap().dyn_into().unwrap();
-    btn.click();
-    yew::platform::time::sleep(std::time::Duration::from_millis(50)).await;
-    assert_eq!(count.text_content().unwrap(), "1");
-    assert_ne!(canvas.to_data_url().unwrap(), before, "the chart must redraw");
-    assert_eq!(root.query_selector_all("svg circle.node").unwrap().length(), 3);
+    let nodes = root.query_selector_all("svg#graph g.node").unwrap();
+    assert_eq!(
+        nodes.length(),
+        8,
+        "the paper's graph has 8 nodes (y0, θ, y1, y2, y3, t, s, y4)"
+    );
+    for id in ["y0", "th", "y1", "y2", "y3", "t", "s", "y4"] {
+        q(&root, &format!("g.node[data-id='{id}']"));
+    }
+    let computed = root.query_selector_all("g.node.computed").unwrap();
+    assert_eq!(computed.length(), 6);
+    for i in 0..computed.length() {
+        let g: Element = computed.item(i).unwrap().dyn_into().unwrap();
+        assert!(
+            g.query_selector(".value-unit").unwrap().is_some(),
+            "value unit"
+        );
+        assert!(
+            g.query_selector(".error-unit .est").unwrap().is_some(),
+            "error unit"
+        );
+        assert!(
+            g.query_selector(".error-unit .ghost").unwrap().is_some(),
+            "backprop ghost"
+        );
+    }
+    assert!(
+        root.query_selector("g.node.clamped[data-id='y4']")
+            .unwrap()
+            .is_some(),
+        "output clamped"
+    );
+    assert!(
+        root.query_selector("g.node.clamped[data-id='y0']")
+            .unwrap()
+            .is_some(),
+        "input clamped"
+    );
+    assert!(
+        root.query_selector("g.node.clamped[data-id='y1']")
+            .unwrap()
+            .is_none(),
+        "hidden node free"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn step_advances_counter_and_moves_the_error_next_to_the_output() {
+    let root = mount().await;
+    assert_eq!(text(&root, "#iter"), "0");
+    // y4 = t + s: both parents start with ε = 0 (feedforward initialisation)
+    let eps_t = || {
+        q(&root, "g.node[data-id='t']")
+            .get_attribute("data-eps")
+            .unwrap()
+    };
+    assert_eq!(eps_t(), "0");
+    click(&root, "#step");
+    sleep(40).await;
+    assert_eq!(text(&root, "#iter"), "1");
+    let e: f64 = eps_t().parse().unwrap();
+    let bp: f64 = q(&root, "g.node[data-id='t']")
+        .get_attribute("data-bp")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // fixed prediction, η = 0.1: one tick moves ε_t to η·δ_t
+    assert!((e - 0.1 * bp).abs() < 1e-12, "ε_t = {e}, δ_t = {bp}");
+    click(&root, "#step");
+    sleep(40).await;
+    assert_eq!(text(&root, "#iter"), "2");
+    click(&root, "#reset");
+    sleep(40).await;
+    assert_eq!(text(&root, "#iter"), "0");
+}
+
+#[wasm_bindgen_test]
+async fn variant_picker_dispatches() {
+    let root = mount().await;
+    assert!(text(&root, "#variant-explain").starts_with("Fixed prediction"));
+    let sel: HtmlSelectElement = q(&root, "#variant").dyn_into().unwrap();
+    sel.set_value("strict");
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    sel.dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    sleep(40).await;
+    assert!(
+        text(&root, "#variant-explain").starts_with("Strict PC"),
+        "got {}",
+        text(&root, "#variant-explain")
+    );
+    assert_eq!(
+        q(&root, "#variant-explain")
+            .get_attribute("data-variant")
+            .unwrap(),
+        "strict"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unstable_rate_shows_the_guard_and_no_nan() {
+    let root = mount().await;
+    let input: web_sys::HtmlInputElement = q(&root, "#rate").dyn_into().unwrap();
+    input.set_value("5");
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    sleep(40).await;
+    let alert = text(&root, "#alert");
+    assert!(alert.contains("stable limit"), "alert: {alert}");
+    let body = root.inner_html();
+    assert!(!body.contains("NaN") && !body.contains("Infinity"));
+}
+
+#[wasm_bindgen_test]
+fn layout_has_no_overlaps_for_every_preset() {
+    for p in presets::all() {
+        let sim = Sim::new(p.json, "fixed", p.eta).unwrap_or_else(|e| panic!("{}: {e}", p.key));
+        let info = sim.info();
+        let b = &info.layout.boxes;
+        assert_eq!(b.len(), info.nodes.len());
+        for i in 0..b.len() {
+            for j in i + 1..b.len() {
+                assert!(
+                    !b[i].overlaps(&b[j], 2.0),
+                    "{}: {} and {} overlap",
+                    p.key,
+                    info.nodes[i].id,
+                    info.nodes[j].id
+                );
+            }
+        }
+    }
 }

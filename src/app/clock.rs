@@ -40,7 +40,9 @@ impl Clock {
 }
 
 fn request(c: &FrameFn) -> Option<i32> {
-    web_sys::window()?.request_animation_frame(c.as_ref().unchecked_ref()).ok()
+    web_sys::window()?
+        .request_animation_frame(c.as_ref().unchecked_ref())
+        .ok()
 }
 
 impl Drop for Clock {
@@ -63,12 +65,18 @@ impl Drop for Clock {
 
 /// `performance.now()` in milliseconds (0 when unavailable).
 pub fn now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
 }
 
 /// Whether the visitor asked for reduced motion.
 pub fn reduced_motion() -> bool {
     web_sys::window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
         .is_some_and(|m| m.matches())
 }

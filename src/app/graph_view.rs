@@ -6,13 +6,17 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::layout::EdgeRoute;
-use super::sim::{short_id, GraphInfo, Kind, NodeInfo, NodeSnap, Snap, HEAD_H, MAX_UNITS, ROW_H, ROW_H_VEC};
+use super::sim::{
+    short_id, GraphInfo, Kind, NodeInfo, NodeSnap, Snap, HEAD_H, MAX_UNITS, ROW_H, ROW_H_VEC,
+};
 use super::text::{self, full, num};
 
 pub const POS: &str = "#e66c00";
 pub const NEG: &str = "#1f6fd1";
 /// Categorical, colour-blind-friendly palette for per-node plot lines (Okabe–Ito / Tol).
-pub const PALETTE: [&str; 8] = ["#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#882255", "#44aa99", "#999933", "#8c564b"];
+pub const PALETTE: [&str; 8] = [
+    "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#882255", "#44aa99", "#999933", "#8c564b",
+];
 
 pub fn node_colour(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
@@ -37,7 +41,11 @@ pub struct GraphProps {
 
 /// Scales: per node, or one for computed nodes and one for leaves.
 fn scales(info: &GraphInfo, snap: &Snap, global: bool) -> Vec<f64> {
-    let node_max = |n: &NodeSnap| n.bp.iter().chain(n.est.iter()).fold(0.0f64, |m, x| m.max(x.abs()));
+    let node_max = |n: &NodeSnap| {
+        n.bp.iter()
+            .chain(n.est.iter())
+            .fold(0.0f64, |m, x| m.max(x.abs()))
+    };
     let per: Vec<f64> = snap.nodes.iter().map(node_max).collect();
     let fix = |s: f64| if s > 1e-300 && s.is_finite() { s } else { 1.0 };
     if !global {
@@ -53,7 +61,10 @@ fn scales(info: &GraphInfo, snap: &Snap, global: bool) -> Vec<f64> {
             gc = gc.max(m);
         }
     }
-    info.nodes.iter().map(|n| fix(if n.is_leaf() { gl } else { gc })).collect()
+    info.nodes
+        .iter()
+        .map(|n| fix(if n.is_leaf() { gl } else { gc }))
+        .collect()
 }
 
 fn radius(x: f64, scale: f64, rmax: f64) -> f64 {
@@ -93,13 +104,29 @@ fn tooltip(n: &NodeInfo, s: &NodeSnap) -> String {
     let list = |v: &[f64]| v.iter().map(|x| full(*x)).collect::<Vec<_>>().join(", ");
     match n.kind {
         Kind::Computed => {
-            let _ = write!(t, "\nv = {}\nμ = {}\nε = v − μ = {}\nδ = −∂L/∂v (backprop) = {}\n|ε/σ² − δ| = {}", list(&s.v), list(&s.mu), list(&s.est), list(&s.bp), full(s.gap));
+            let _ = write!(
+                t,
+                "\nv = {}\nμ = {}\nε = v − μ = {}\nδ = −∂L/∂v (backprop) = {}\n|ε/σ² − δ| = {}",
+                list(&s.v),
+                list(&s.mu),
+                list(&s.est),
+                list(&s.bp),
+                full(s.gap)
+            );
             if n.output {
                 t.push_str("\nclamped to the target");
             }
         }
         _ => {
-            let _ = write!(t, "\nvalue = {}\nPC estimate ĝ = −ΣJᵀξ = {}\nbackprop ∂L/∂{} = {}\n|ĝ − ∂L| = {}", list(&s.v), list(&s.est), n.id, list(&s.bp), full(s.gap));
+            let _ = write!(
+                t,
+                "\nvalue = {}\nPC estimate ĝ = −ΣJᵀξ = {}\nbackprop ∂L/∂{} = {}\n|ĝ − ∂L| = {}",
+                list(&s.v),
+                list(&s.est),
+                n.id,
+                list(&s.bp),
+                full(s.gap)
+            );
             if n.kind == Kind::Input {
                 t.push_str("\nclamped to the data");
             }
@@ -133,7 +160,14 @@ fn lock(x: f64, y: f64) -> Html {
     }
 }
 
-fn node_view(i: usize, n: &NodeInfo, s: &NodeSnap, shown: &[f64], scale: f64, r: super::layout::Rect) -> Html {
+fn node_view(
+    i: usize,
+    n: &NodeInfo,
+    s: &NodeSnap,
+    shown: &[f64],
+    scale: f64,
+    r: super::layout::Rect,
+) -> Html {
     let computed = n.kind == Kind::Computed;
     let clamped = n.kind == Kind::Input || n.output;
     let kind = match n.kind {
@@ -141,7 +175,12 @@ fn node_view(i: usize, n: &NodeInfo, s: &NodeSnap, shown: &[f64], scale: f64, r:
         Kind::Param => "param",
         Kind::Computed => "computed",
     };
-    let class = classes!("node", kind, n.output.then_some("output"), clamped.then_some("clamped"));
+    let class = classes!(
+        "node",
+        kind,
+        n.output.then_some("output"),
+        clamped.then_some("clamped")
+    );
     let vec = n.len > 1;
     let row_h = if vec { ROW_H_VEC } else { ROW_H };
     let rows = n.len.min(MAX_UNITS);
@@ -160,19 +199,24 @@ fn node_view(i: usize, n: &NodeInfo, s: &NodeSnap, shown: &[f64], scale: f64, r:
             let vr = if vec { 5.5 } else { 9.0 };
             let body = if vec {
                 html! {
-                    <text class="num" x="26" y={format!("{:.1}", cy + 3.5)}>{ format!("v {}  ε {}", num(v), num(true_est)) }</text>
+                    <>
+                    <text class="num" x="24" y={format!("{:.1}", cy + 3.5)}>{ format!("v {}", num(v)) }</text>
+                    <text class="num" x="76" y={format!("{:.1}", cy + 3.5)}>{ format!("ε {}", num(true_est)) }</text>
+                    </>
                 }
             } else {
                 html! {
                     <>
-                    <text class="num" x="30" y={format!("{:.1}", cy - 4.0)}>{ format!("v {}", num(v)) }<tspan class="muted">{ format!("  μ {}", num(mu)) }</tspan></text>
-                    <text class="num" x="30" y={format!("{:.1}", cy + 10.0)}>{ format!("ε {}", num(true_est)) }<tspan class="muted">{ format!("  δ {}", num(bp)) }</tspan></text>
+                    <text class="num" x="28" y={format!("{:.1}", cy - 3.0)}>{ format!("v {}", num(v)) }</text>
+                    <text class="num muted" x="28" y={format!("{:.1}", cy + 11.0)}>{ format!("μ {}", num(mu)) }</text>
+                    <text class="num" x="82" y={format!("{:.1}", cy - 3.0)}>{ format!("ε {}", num(true_est)) }</text>
+                    <text class="num muted" x="82" y={format!("{:.1}", cy + 11.0)}>{ format!("δ {}", num(bp)) }</text>
                     </>
                 }
             };
             html! {
                 <g class="row" data-k={k.to_string()}>
-                    <circle class="value-unit" cx="14" cy={format!("{cy:.1}")} r={format!("{vr}")} />
+                    <circle class="value-unit" cx="13" cy={format!("{cy:.1}")} r={format!("{vr}")} />
                     { body }
                     { unit(ucx, cy, rmax, est, bp, scale, "error-unit") }
                 </g>
@@ -209,8 +253,21 @@ fn node_view(i: usize, n: &NodeInfo, s: &NodeSnap, shown: &[f64], scale: f64, r:
     } else {
         String::new()
     };
-    let subtitle = if computed { n.formula.clone() } else { format!("{}{shape}", if n.kind == Kind::Input { "input" } else { "param" }) };
-    let swatch = computed.then(|| html! { <circle class="swatch" cx="12" cy="14" r="4.5" fill={node_colour(n.colour)} /> });
+    let subtitle = if computed {
+        n.formula.clone()
+    } else {
+        format!(
+            "{}{shape}",
+            if n.kind == Kind::Input {
+                "input"
+            } else {
+                "param"
+            }
+        )
+    };
+    let swatch = computed.then(
+        || html! { <circle class="swatch" cx="12" cy="14" r="4.5" fill={node_colour(n.colour)} /> },
+    );
     let tx = if computed { 22 } else { 10 };
     html! {
         <g class={class} data-id={n.id.clone()} data-index={i.to_string()} data-kind={kind}

@@ -65,8 +65,8 @@ pub struct Layout {
 }
 
 pub const MARGIN: f64 = 16.0;
-pub const COL_GAP: f64 = 56.0;
-pub const ROW_GAP: f64 = 22.0;
+pub const COL_GAP: f64 = 40.0;
+pub const ROW_GAP: f64 = 18.0;
 const DUMMY_H: f64 = 6.0;
 
 /// Levels: longest path (in edges) to `output`; nodes that do not reach it get 0.
@@ -116,7 +116,11 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
 
     // ---- columns
     let lvl = levels(nodes, output);
-    let d = (0..n).filter(|&i| !nodes[i].leaf).map(|i| lvl[i]).max().unwrap_or(0);
+    let d = (0..n)
+        .filter(|&i| !nodes[i].leaf)
+        .map(|i| lvl[i])
+        .max()
+        .unwrap_or(0);
     let mut col = vec![0usize; n];
     for i in 0..n {
         if !nodes[i].leaf {
@@ -125,7 +129,12 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
     }
     for i in 0..n {
         if nodes[i].leaf && !nodes[i].input {
-            col[i] = children[i].iter().map(|&c| col[c]).min().unwrap_or(1).saturating_sub(1);
+            col[i] = children[i]
+                .iter()
+                .map(|&c| col[c])
+                .min()
+                .unwrap_or(1)
+                .saturating_sub(1);
         }
     }
     // Safety: every edge must go strictly right (holds by construction; enforce anyway).
@@ -187,7 +196,11 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
     let mut best_x = count_crossings(&layers, &succs, &pos);
     for it in 0..16 {
         let down = it % 2 == 0;
-        let order: Vec<usize> = if down { (1..ncols).collect() } else { (0..ncols.saturating_sub(1)).rev().collect() };
+        let order: Vec<usize> = if down {
+            (1..ncols).collect()
+        } else {
+            (0..ncols.saturating_sub(1)).rev().collect()
+        };
         for c in order {
             let mut keyed: Vec<(f64, usize, usize)> = layers[c]
                 .iter()
@@ -232,7 +245,11 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
         }
     }
     for it in 0..24 {
-        let cols: Vec<usize> = if it % 2 == 0 { (0..ncols).collect() } else { (0..ncols).rev().collect() };
+        let cols: Vec<usize> = if it % 2 == 0 {
+            (0..ncols).collect()
+        } else {
+            (0..ncols).rev().collect()
+        };
         for c in cols {
             let l = &layers[c];
             if l.is_empty() {
@@ -272,7 +289,9 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
     let width = x - COL_GAP + MARGIN;
 
     // ---- normalise y
-    let top = (0..nv).map(|v| cy[v] - vh[v] / 2.0).fold(f64::INFINITY, f64::min);
+    let top = (0..nv)
+        .map(|v| cy[v] - vh[v] / 2.0)
+        .fold(f64::INFINITY, f64::min);
     let shift = MARGIN - top;
     for y in cy.iter_mut() {
         *y += shift;
@@ -301,7 +320,11 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
         let b = boxes[c];
         let span = (b.h * 0.5).min(16.0 * k);
         for (j, &(_, e)) in inc.iter().enumerate() {
-            port_y[e] = if k <= 1.0 { b.cy() } else { b.cy() - span / 2.0 + span * j as f64 / (k - 1.0) };
+            port_y[e] = if k <= 1.0 {
+                b.cy()
+            } else {
+                b.cy() - span / 2.0 + span * j as f64 / (k - 1.0)
+            };
         }
     }
     let routes: Vec<EdgeRoute> = edges
@@ -316,11 +339,22 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
                 pts.push((colx[k] + colw[k], cy[dv]));
             }
             pts.push((boxes[c].x, port_y[e]));
-            EdgeRoute { from: p, to: c, points: pts }
+            EdgeRoute {
+                from: p,
+                to: c,
+                points: pts,
+            }
         })
         .collect();
 
-    Layout { width, height, boxes, columns: col, edges: routes, crossings: best_x }
+    Layout {
+        width,
+        height,
+        boxes,
+        columns: col,
+        edges: routes,
+        crossings: best_x,
+    }
 }
 
 /// Crossings between adjacent layers (all pairs of segments, fine for ≤ a few hundred).
@@ -387,19 +421,41 @@ mod tests {
     use super::*;
 
     fn leaf(input: bool) -> LNode {
-        LNode { parents: vec![], w: 90.0, h: 50.0, input, leaf: true }
+        LNode {
+            parents: vec![],
+            w: 90.0,
+            h: 50.0,
+            input,
+            leaf: true,
+        }
     }
     fn comp(parents: &[usize], h: f64) -> LNode {
-        LNode { parents: parents.to_vec(), w: 130.0, h, input: false, leaf: false }
+        LNode {
+            parents: parents.to_vec(),
+            w: 130.0,
+            h,
+            input: false,
+            leaf: false,
+        }
     }
 
     fn check(l: &Layout, nodes: &[LNode]) {
         for i in 0..l.boxes.len() {
             for j in i + 1..l.boxes.len() {
-                assert!(!l.boxes[i].overlaps(&l.boxes[j], 1.0), "boxes {i} and {j} overlap: {:?} {:?}", l.boxes[i], l.boxes[j]);
+                assert!(
+                    !l.boxes[i].overlaps(&l.boxes[j], 1.0),
+                    "boxes {i} and {j} overlap: {:?} {:?}",
+                    l.boxes[i],
+                    l.boxes[j]
+                );
             }
             let b = l.boxes[i];
-            assert!(b.x >= 0.0 && b.y >= 0.0 && b.x + b.w <= l.width + 1e-9 && b.y + b.h <= l.height + 1e-9);
+            assert!(
+                b.x >= 0.0
+                    && b.y >= 0.0
+                    && b.x + b.w <= l.width + 1e-9
+                    && b.y + b.h <= l.height + 1e-9
+            );
         }
         for (i, nd) in nodes.iter().enumerate() {
             for &p in &nd.parents {
@@ -417,7 +473,12 @@ mod tests {
                         }
                         let hits_x = x0 < b.x + b.w && b.x < x1;
                         let hits_y = y0 > b.y && y0 < b.y + b.h;
-                        assert!(!(hits_x && hits_y), "edge {}->{} runs through box {k}", e.from, e.to);
+                        assert!(
+                            !(hits_x && hits_y),
+                            "edge {}->{} runs through box {k}",
+                            e.from,
+                            e.to
+                        );
                     }
                 }
             }
@@ -446,7 +507,15 @@ mod tests {
 
     #[test]
     fn chain_and_skip() {
-        let nodes = vec![leaf(true), leaf(false), leaf(false), comp(&[1, 0], 60.0), comp(&[3], 60.0), comp(&[2, 4], 60.0), comp(&[5, 3], 60.0)];
+        let nodes = vec![
+            leaf(true),
+            leaf(false),
+            leaf(false),
+            comp(&[1, 0], 60.0),
+            comp(&[3], 60.0),
+            comp(&[2, 4], 60.0),
+            comp(&[5, 3], 60.0),
+        ];
         let l = layout(&nodes, 6);
         check(&l, &nodes);
         assert_eq!(l.crossings, 0);
@@ -466,7 +535,9 @@ mod tests {
     fn random_dags_never_overlap() {
         let mut seed: u64 = 12345;
         let mut rnd = |m: usize| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((seed >> 33) as usize) % m.max(1)
         };
         for _ in 0..200 {

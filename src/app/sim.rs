@@ -126,7 +126,11 @@ pub fn variant_of(key: &str) -> Variant {
 fn formula(g: &Graph, i: usize) -> String {
     let n = &g.nodes()[i];
     let p = |k: usize| -> String {
-        let name = n.parents.get(k).map(|&q| short_id(&g.nodes()[q].id)).unwrap_or_default();
+        let name = n
+            .parents
+            .get(k)
+            .map(|&q| short_id(&g.nodes()[q].id))
+            .unwrap_or_default();
         match n.pre.as_ref().and_then(|v| v.get(k)).map(|s| s.as_str()) {
             None | Some("identity") => name,
             Some(f) => format!("{}({name})", fn_name(f)),
@@ -189,8 +193,8 @@ fn finite_or_zero(src: &[f64], ok: &mut bool) -> Vec<f64> {
 }
 
 /// Box sizes of the graph view (shared with `graph_view`).
-pub const BOX_W: f64 = 150.0;
-pub const LEAF_W: f64 = 118.0;
+pub const BOX_W: f64 = 172.0;
+pub const LEAF_W: f64 = 112.0;
 pub const HEAD_H: f64 = 30.0;
 pub const ROW_H: f64 = 42.0;
 pub const ROW_H_VEC: f64 = 22.0;
@@ -198,7 +202,11 @@ pub const ROW_H_VEC: f64 = 22.0;
 pub fn box_size(kind: Kind, len: usize) -> (f64, f64) {
     let rows = len.clamp(1, MAX_UNITS);
     let more = if len > MAX_UNITS { 14.0 } else { 0.0 };
-    let w = if kind == Kind::Computed { BOX_W } else { LEAF_W };
+    let w = if kind == Kind::Computed {
+        BOX_W
+    } else {
+        LEAF_W
+    };
     let row = if len > 1 { ROW_H_VEC } else { ROW_H };
     (w, HEAD_H + rows as f64 * row + more + 8.0)
 }
@@ -206,7 +214,11 @@ pub fn box_size(kind: Kind, len: usize) -> (f64, f64) {
 impl Sim {
     pub fn new(json: &str, variant: &str, eta: f64) -> Result<Sim, String> {
         let g = Graph::from_json(json).map_err(|e| e.to_string())?;
-        let eta = if eta.is_finite() && eta > 0.0 { eta } else { g.inference_rate() };
+        let eta = if eta.is_finite() && eta > 0.0 {
+            eta
+        } else {
+            g.inference_rate()
+        };
         let mut session = Session::new(g, variant_of(variant), eta).map_err(|e| e.to_string())?;
         session.set_settle_tol(SETTLE_TOL);
         let g = session.graph();
@@ -247,7 +259,13 @@ impl Sim {
             .iter()
             .map(|n| {
                 let (w, h) = box_size(n.kind, n.len);
-                LNode { parents: n.parents.clone(), w, h, input: n.kind == Kind::Input, leaf: n.is_leaf() }
+                LNode {
+                    parents: n.parents.clone(),
+                    w,
+                    h,
+                    input: n.kind == Kind::Input,
+                    leaf: n.is_leaf(),
+                }
             })
             .collect();
         let lay = layout::layout(&lnodes, g.output());
@@ -261,7 +279,10 @@ impl Sim {
             nodes,
             layout: lay,
         };
-        Ok(Sim { session, info: Rc::new(info) })
+        Ok(Sim {
+            session,
+            info: Rc::new(info),
+        })
     }
 
     pub fn info(&self) -> Rc<GraphInfo> {
@@ -294,7 +315,12 @@ impl Sim {
     }
 
     fn leaf_tensor(&self, node: usize, k: usize, x: f64) -> Result<Tensor, String> {
-        let n = self.session.graph().nodes().get(node).ok_or("no such node")?;
+        let n = self
+            .session
+            .graph()
+            .nodes()
+            .get(node)
+            .ok_or("no such node")?;
         let mut data = self.session.value(node).to_vec();
         *data.get_mut(k).ok_or("no such element")? = x;
         Tensor::from_parts(n.shape, data).ok_or_else(|| "shape mismatch".to_string())
@@ -332,22 +358,48 @@ impl Sim {
                 if n.is_leaf() {
                     let est = finite_or_zero(s.pc_grad(i), &mut ok);
                     let bp = finite_or_zero(s.bp_grad(i), &mut ok);
-                    let gap = est.iter().zip(&bp).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                    let gap = est
+                        .iter()
+                        .zip(&bp)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0, f64::max);
                     if n.kind == Kind::Param {
                         gap_params = gap_params.max(gap);
                     }
-                    NodeSnap { mu: v.clone(), v, est, bp, gap }
+                    NodeSnap {
+                        mu: v.clone(),
+                        v,
+                        est,
+                        bp,
+                        gap,
+                    }
                 } else {
                     let var = n.variance;
                     let read = zil && n.level.is_some_and(|l| l <= s.step());
                     let est: Vec<f64> = if read {
-                        finite_or_zero(s.zil_xi_read(i), &mut ok).into_iter().map(|x| x * var).collect()
+                        finite_or_zero(s.zil_xi_read(i), &mut ok)
+                            .into_iter()
+                            .map(|x| x * var)
+                            .collect()
                     } else {
                         finite_or_zero(s.error(i), &mut ok)
                     };
-                    let bp: Vec<f64> = finite_or_zero(s.bp_grad(i), &mut ok).into_iter().map(|g| -g * var).collect();
-                    let gap = est.iter().zip(&bp).map(|(a, b)| ((a - b) / var).abs()).fold(0.0, f64::max);
-                    NodeSnap { mu: finite_or_zero(s.prediction(i), &mut ok), v, est, bp, gap }
+                    let bp: Vec<f64> = finite_or_zero(s.bp_grad(i), &mut ok)
+                        .into_iter()
+                        .map(|g| -g * var)
+                        .collect();
+                    let gap = est
+                        .iter()
+                        .zip(&bp)
+                        .map(|(a, b)| ((a - b) / var).abs())
+                        .fold(0.0, f64::max);
+                    NodeSnap {
+                        mu: finite_or_zero(s.prediction(i), &mut ok),
+                        v,
+                        est,
+                        bp,
+                        gap,
+                    }
                 }
             })
             .collect();
@@ -366,7 +418,11 @@ impl Sim {
             loss: fin(s.loss(), &mut ok),
             gap_nodes: fin(m.max_abs_err_nodes, &mut ok),
             gap_params: fin(m.max_abs_err_params, &mut ok).max(gap_params),
-            max_change: if s.max_change().is_finite() { s.max_change() } else { 0.0 },
+            max_change: if s.max_change().is_finite() {
+                s.max_change()
+            } else {
+                0.0
+            },
             nodes,
             finite: ok,
         }
@@ -378,10 +434,17 @@ impl Sim {
         let stride = h.len().div_ceil(max_points.max(1)).max(1);
         let pick: Vec<usize> = (0..h.len())
             .step_by(stride)
-            .chain(if h.is_empty() || (h.len() - 1) % stride == 0 { None } else { Some(h.len() - 1) })
+            .chain(if h.is_empty() || (h.len() - 1) % stride == 0 {
+                None
+            } else {
+                Some(h.len() - 1)
+            })
             .collect();
         let nn = self.info.computed.len();
-        let mut s = Series { nodes: vec![Vec::with_capacity(pick.len()); nn], ..Default::default() };
+        let mut s = Series {
+            nodes: vec![Vec::with_capacity(pick.len()); nn],
+            ..Default::default()
+        };
         for &k in &pick {
             let p = &h[k];
             if !(p.energy.is_finite()) {

@@ -43,6 +43,18 @@ pub enum Status {
     Diverged,
 }
 
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Idle => "paused",
+            Status::Running => "running",
+            Status::Settled => "settled",
+            Status::Finished => "finished",
+            Status::Diverged => "diverged",
+        }
+    }
+}
+
 pub struct AppState {
     pub sim: Sim,
     pub info: Rc<GraphInfo>,
@@ -69,6 +81,7 @@ impl AppState {
         let mut st = AppState {
             info: sim.info(),
             snap: Rc::new(sim.snapshot()),
+            series: Rc::new(sim.series(PLOT_POINTS)),
             sim,
             preset: key.to_string(),
             variant: "fixed".into(),
@@ -79,7 +92,6 @@ impl AppState {
             status: Status::Idle,
             alert: None,
             global_scale: false,
-            series: Rc::new(sim.series(PLOT_POINTS)),
             debt: 0.0,
         };
         st.refresh();
@@ -162,7 +174,9 @@ impl AppState {
                 true
             }
             Cmd::SetVariant(v) => {
-                let Some(v) = VARIANTS.iter().find(|k| **k == v) else { return false };
+                let Some(v) = VARIANTS.iter().find(|k| **k == v) else {
+                    return false;
+                };
                 self.variant = v.to_string();
                 self.sim.set_variant(v);
                 self.reset_run();

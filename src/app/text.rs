@@ -47,11 +47,14 @@ pub const HOVER_HINT: &str = "Hover a plot to read values at an iteration.";
 pub const LEGEND_TITLE: &str = "How to read the graph";
 pub const LEGEND_VALUE: &str = "value unit v (the belief), with its prediction μ";
 pub const LEGEND_ERROR: &str = "error unit ε = v − μ: filled disc, area ∝ |ε|";
-pub const LEGEND_GHOST: &str = "backprop target δ = −∂L/∂v: dashed ring; ε fills it when PC equals backprop";
+pub const LEGEND_GHOST: &str =
+    "backprop target δ = −∂L/∂v: dashed ring; ε fills it when PC equals backprop";
 pub const LEGEND_SIGN: &str = "colour = sign: orange positive, blue negative; paler = smaller";
 pub const LEGEND_CLAMP: &str = "thick border and pin = clamped (input data, output target)";
-pub const LEGEND_PARAM: &str = "parameter θ or input: disc = PC estimate of ∂L/∂θ, ring = backprop ∂L/∂θ";
-pub const LEGEND_EDGE: &str = "edge colour and width = the error flowing back into it (the error front)";
+pub const LEGEND_PARAM: &str =
+    "parameter θ or input: disc = PC estimate of ∂L/∂θ, ring = backprop ∂L/∂θ";
+pub const LEGEND_EDGE: &str =
+    "edge colour and width = the error flowing back into it (the error front)";
 pub const LEGEND_SCALE_NODE: &str = "sizes scaled per node (each ring has the same size)";
 pub const LEGEND_SCALE_GLOBAL: &str = "sizes on one global scale (deep errors look small)";
 
@@ -67,14 +70,22 @@ pub fn variant_label(key: &str) -> &'static str {
 
 pub fn variant_explain(key: &str) -> &'static str {
     match key {
-        "strict" => "Strict PC: predictions and Jacobians follow the moving values. Plain gradient \
-descent on the energy; it does not equal backprop — the errors stay too small.",
-        "zil" => "Z-IL: strict PC at rate 1, reading each layer at the step equal to its distance \
-from the output. Equals backprop exactly on levelled graphs, after a fixed number of steps.",
-        "fixed_eta1" => "Fixed prediction at rate 1: each tick moves every error one level, so it \
-equals backprop exactly after as many steps as the graph is deep, on any graph.",
-        _ => "Fixed prediction: predictions stay at the feedforward values. The errors converge to \
-the backprop gradients on any graph, for any rate 0 < η < 2.",
+        "strict" => {
+            "Strict PC: predictions and Jacobians follow the moving values. Plain gradient \
+descent on the energy; it does not equal backprop — the errors stay too small."
+        }
+        "zil" => {
+            "Z-IL: strict PC at rate 1, reading each layer at the step equal to its distance \
+from the output. Equals backprop exactly on levelled graphs, after a fixed number of steps."
+        }
+        "fixed_eta1" => {
+            "Fixed prediction at rate 1: each tick moves every error one level, so it \
+equals backprop exactly after as many steps as the graph is deep, on any graph."
+        }
+        _ => {
+            "Fixed prediction: predictions stay at the feedforward values. The errors converge to \
+the backprop gradients on any graph, for any rate 0 < η < 2."
+        }
     }
 }
 

@@ -107,18 +107,13 @@ pub(crate) fn feedforward_into(g: &Graph, pt: &mut Point) -> Result<(), GraphErr
         }
         let (o, l) = (lay.off[j], lay.len[j]);
         let (head, tail) = pt.v.split_at_mut(o);
-        node_forward(
-            g,
-            j,
-            head,
-            &mut pt.pre,
-            &mut pt.z[o..o + l],
-            &mut tail[..l],
-        );
+        node_forward(g, j, head, &mut pt.pre, &mut pt.z[o..o + l], &mut tail[..l]);
         if pt.v[o..o + l].iter().any(|x| !x.is_finite()) {
-            return Err(domain_problem(g, j, pt).unwrap_or_else(|| GraphError::NonFinite {
-                place: format!("The feedforward value of node '{}'", n.id),
-            }));
+            return Err(
+                domain_problem(g, j, pt).unwrap_or_else(|| GraphError::NonFinite {
+                    place: format!("The feedforward value of node '{}'", n.id),
+                }),
+            );
         }
     }
     Ok(())
@@ -169,9 +164,11 @@ impl Reference {
             bp[o + k] = -e / var;
         }
         backprop_into(g, &ff, &mut bp);
-        if let Some(i) = (0..g.nodes().len())
-            .find(|&i| bp[lay.off[i]..lay.off[i] + lay.len[i]].iter().any(|x| !x.is_finite()))
-        {
+        if let Some(i) = (0..g.nodes().len()).find(|&i| {
+            bp[lay.off[i]..lay.off[i] + lay.len[i]]
+                .iter()
+                .any(|x| !x.is_finite())
+        }) {
             return Err(GraphError::NonFinite {
                 place: format!(
                     "The backprop gradient at node '{}' (a sqrt at 0 or an overflow has an infinite slope)",

@@ -229,17 +229,23 @@ impl Op {
                     [a, b, ..] => (*a, *b),
                     _ => return Err("it needs two parents".into()),
                 };
-                let (_, _, _, out) = matmul_dims(a, b)
-                    .ok_or_else(|| format!("cannot multiply {a} by {b} (inner sizes must agree)"))?;
+                let (_, _, _, out) = matmul_dims(a, b).ok_or_else(|| {
+                    format!("cannot multiply {a} by {b} (inner sizes must agree)")
+                })?;
                 if let (Op::Linear, Some(bias)) = (self, args.get(2)) {
                     if Shape::broadcast(out, *bias) != Some(out) {
-                        return Err(format!("the bias ({bias}) does not fit the product ({out})"));
+                        return Err(format!(
+                            "the bias ({bias}) does not fit the product ({out})"
+                        ));
                     }
                 }
                 Ok(out)
             }
             Op::Sum => Ok(Shape::Scalar),
-            Op::Unary(_) => args.first().copied().ok_or_else(|| "it has no parent".into()),
+            Op::Unary(_) => args
+                .first()
+                .copied()
+                .ok_or_else(|| "it has no parent".into()),
         }
     }
 }
@@ -411,7 +417,11 @@ pub fn vjp<'a>(
         // each p_k gets g; sub: p gets g, q gets −g
         Op::Add | Op::Sub => {
             let a = arg(slot);
-            let sign = if op == Op::Sub && slot == 1 { -1.0 } else { 1.0 };
+            let sign = if op == Op::Sub && slot == 1 {
+                -1.0
+            } else {
+                1.0
+            };
             if a.shape == out_shape {
                 acc.iter_mut().zip(g).for_each(|(d, x)| *d += sign * x);
             } else {
@@ -572,7 +582,11 @@ pub fn node_vjp(
                 let tmp = &mut scratch[..pl];
                 tmp.iter_mut().for_each(|t| *t = 0.0);
                 vjp(op, s, arg, node.shape, gz, tmp);
-                for ((d, t), x) in acc[po..po + pl].iter_mut().zip(tmp.iter()).zip(&src[po..po + pl]) {
+                for ((d, t), x) in acc[po..po + pl]
+                    .iter_mut()
+                    .zip(tmp.iter())
+                    .zip(&src[po..po + pl])
+                {
                     *d += t * e.df(*x);
                 }
             }
@@ -609,9 +623,18 @@ mod tests {
     fn matmul_shapes() {
         use Shape::*;
         assert_eq!(matmul_dims(Vector(3), Vector(3)).map(|d| d.3), Some(Scalar));
-        assert_eq!(matmul_dims(Matrix(2, 3), Vector(3)).map(|d| d.3), Some(Vector(2)));
-        assert_eq!(matmul_dims(Vector(2), Matrix(2, 4)).map(|d| d.3), Some(Vector(4)));
-        assert_eq!(matmul_dims(Matrix(2, 3), Matrix(3, 4)).map(|d| d.3), Some(Matrix(2, 4)));
+        assert_eq!(
+            matmul_dims(Matrix(2, 3), Vector(3)).map(|d| d.3),
+            Some(Vector(2))
+        );
+        assert_eq!(
+            matmul_dims(Vector(2), Matrix(2, 4)).map(|d| d.3),
+            Some(Vector(4))
+        );
+        assert_eq!(
+            matmul_dims(Matrix(2, 3), Matrix(3, 4)).map(|d| d.3),
+            Some(Matrix(2, 4))
+        );
         assert!(matmul_dims(Matrix(2, 3), Vector(2)).is_none());
         assert!(Op::Linear
             .infer_shape(&[Matrix(2, 3), Vector(3), Vector(3)])
@@ -627,8 +650,14 @@ mod tests {
         // A 2×2, B 2×2: C = A B
         let a = [1.0, 2.0, 3.0, 4.0];
         let b = [5.0, 6.0, 7.0, 8.0];
-        let va = View { shape: Shape::Matrix(2, 2), data: &a };
-        let vb = View { shape: Shape::Matrix(2, 2), data: &b };
+        let va = View {
+            shape: Shape::Matrix(2, 2),
+            data: &a,
+        };
+        let vb = View {
+            shape: Shape::Matrix(2, 2),
+            data: &b,
+        };
         let arg = |k: usize| if k == 0 { va } else { vb };
         let mut c = [0.0; 4];
         forward(Op::Matmul, 2, arg, Shape::Matrix(2, 2), &mut c);

@@ -608,7 +608,14 @@ impl Session {
         if strict {
             for &j in &self.computed {
                 let (o, l) = (lay.off[j], lay.len[j]);
-                node_forward(g, j, &p.v, &mut p.pre, &mut p.z[o..o + l], &mut mu[o..o + l]);
+                node_forward(
+                    g,
+                    j,
+                    &p.v,
+                    &mut p.pre,
+                    &mut p.z[o..o + l],
+                    &mut mu[o..o + l],
+                );
             }
         }
         let mu: &[f64] = if strict { mu } else { &self.reference.ff.v };
@@ -677,8 +684,7 @@ impl Session {
         let mut m = Metrics::default();
         for (c, &j) in self.computed.iter().enumerate() {
             let (o, l) = (lay.off[j], lay.len[j]);
-            let xi = if self.variant == Variant::Zil
-                && levels[j].is_some_and(|lv| lv <= self.step)
+            let xi = if self.variant == Variant::Zil && levels[j].is_some_and(|lv| lv <= self.step)
             {
                 &self.zil_read[o..o + l]
             } else {
@@ -708,7 +714,8 @@ impl Session {
             let (o, l) = (lay.off[i], lay.len[i]);
             let (pcs, bps) = (&pc[o..o + l], &bp[o..o + l]);
             // four lanes so the loop vectorises
-            let (mut a, mut b, mut c, mut d, mut e) = ([0.0f64; 4], [0.0; 4], [0.0; 4], [0.0; 4], [0.0f64; 4]);
+            let (mut a, mut b, mut c, mut d, mut e) =
+                ([0.0f64; 4], [0.0; 4], [0.0; 4], [0.0; 4], [0.0f64; 4]);
             let mut pcc = pcs.chunks_exact(4);
             let mut bpc = bps.chunks_exact(4);
             for (x4, y4) in (&mut pcc).zip(&mut bpc) {

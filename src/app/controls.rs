@@ -1,0 +1,279 @@
+//! Buttons, pickers and sliders. Components render props and send [`Cmd`]s.
+use std::rc::Rc;
+
+use web_sys::{Event, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::presets;
+use super::sim::{short_id, GraphInfo, Kind, Snap};
+use super::state::{Cmd, Status, RATE_MAX, RATE_MIN, SPEED_MAX, SPEED_MIN, VARIANTS};
+use super::text::{self, full, num};
+
+// ---------------------------------------------------------------------------------------------
+// A reusable logarithmic slider with a typed number beside it.
+
+#[derive(Properties, PartialEq)]
+pub struct LogSliderProps {
+    /// id of the number input (the range input gets `{id}-slider`).
+    pub id: AttrValue,
+    pub label: AttrValue,
+    pub min: f64,
+    pub max: f64,
+    pub value: f64,
+    #[prop_or_default]
+    pub unit: AttrValue,
+    #[prop_or_default]
+    pub disabled: bool,
+    /// Allow typed values outside [min, max] (the state decides what to do with them).
+    #[prop_or_default]
+    pub free_typing: bool,
+    pub onchange: Callback<f64>,
+}
+
+const STEPS: f64 = 1000.0;
+
+fn to_pos(v: f64, min: f64, max: f64) -> f64 {
+    ((v.clamp(min, max) / min).ln() / (max / min).ln() * STEPS).round()
+}
+
+fn from_pos(p: f64, min: f64, max: f64) -> f64 {
+    let v = min * (max / min).powf(p / STEPS);
+    // round to 3 significant digits so typed and slid values look alike
+    let mag = 10f64.powf(v.log10().floor() - 2.0);
+    (v / mag).round() * mag
+}
+
+#[function_component(LogSlider)]
+pub fn log_slider(p: &LogSliderProps) -> Html {
+    let (min, max) = (p.min, p.max);
+    let on_range = {
+        let cb = p.onchange.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
+                if let Ok(pos) = el.value().parse::<f64>() {
+                    cb.emit(from_pos(pos, min, max));
+                }
+            }
+        })
+    };
+    let free = p.free_typing;
+    let on_number = {
+        let cb = p.onchange.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
+                let v = el.value().trim().parse::<f64>().unwrap_or(f64::NAN);
+                cb.emit(if free || !v.is_finite() {
+                    v
+                } else {
+                    v.clamp(min, max)
+                });
+            }
+        })
+    };
+    let slider_id = format!("{}-slider", p.id);
+    html! {
+        <div class="field slider">
+            <label for={slider_id.clone()}>{ p.label.clone() }</label>
+            <div class="slider-row">
+                <input type="range" id={slider_id} min="0" max={STEPS.to_string()} step="1"
+                    value={to_pos(p.value, min, max).to_string()} oninput={on_range}
+                    disabled={p.disabled} aria-label={p.label.clone()} aria-valuetext={format!("{} {}", num(p.value), p.unit)} />
+                <input type="number" id={p.id.clone()} class="num-input" value={full(p.value)} step="any"
+                    onchange={on_number} disabled={p.disabled} aria-label={format!("{} (typed)", p.label)} />
+                if !p.unit.is_empty() { <span class="unit">{ p.unit.clone() }</span> }
+            </div>
+        </div>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct ControlsProps {
+    pub info: Rc<GraphInfo>,
+    pub snap: Rc<Snap>,
+    pub playing: bool,
+    pub status: Status,
+    pub speed: f64,
+    pub eta: f64,
+    pub variant: AttrValue,
+    pub uses_rate: bool,
+    pub preset: AttrValue,
+    pub global: bool,
+    pub target: Rc<Vec<f64>>,
+    pub on_cmd: Callback<Cmd>,
+}
+
+fn button(
+    id: &'static str,
+    label: &str,
+    hint: &'static str,
+    cmd: Cmd,
+    on: &Callback<Cmd>,
+    extra: Option<bool>,
+) -> Html {
+    let on = on.clone();
+    let onclick = Callback::from(move |_| on.emit(cmd.clone()));
+    html! {
+        <button id={id} type="button" title={hint} aria-label={hint} aria-pressed={extra.map(|b| b.to_string())} {onclick}>{ label.to_string() }</button>
+    }
+}
+
+#[function_component(Transport)]
+pub fn transport(p: &ControlsProps) -> Html {
+    let play_label = if p.playing { text::PAUSE } else { text::PLAY };
+    let status = match p.status {
+        Status::Settled => text::SETTLED,
+        Status::Finished => text::FINISHED,
+        Status::Running => text::RUNNING,
+        Status::Diverged => "diverged",
+        Status::Idle => text::PAUSED,
+    };
+    let badge = match p.status {
+        Status::Settled | Status::Finished => "badge ok",
+        Status::Diverged => "badge bad",
+        Status::Running => "badge run",
+        Status::Idle => "badge",
+    };
+    html! {
+        <div class="transport" role="toolbar" aria-label="Run controls">
+            <div class="buttons">
+                { button("play", play_label, text::PLAY_HINT, Cmd::TogglePlay, &p.on_cmd, Some(p.playing)) }
+                { button("step", text::STEP, text::STEP_HINT, Cmd::Step, &p.on_cmd, None) }
+                { button("relax", text::RELAX, text::RELAX_HINT, Cmd::Relax, &p.on_cmd, None) }
+                { button("reset", text::RESET, text::RESET_HINT, Cmd::Reset, &p.on_cmd, None) }
+            </div>
+            <div class="counter">
+                <span class="muted">{ text::ITERATION }</span>
+                <output id="iter" aria-live="off">{ p.snap.step }</output>
+                <span id="status" class={badge} data-status={status}>{ status }</span>
+            </div>
+        </div>
+    }
+}
+
+#[function_component(Controls)]
+pub fn controls(p: &ControlsProps) -> Html {
+    let on_cmd = p.on_cmd.clone();
+    let on_variant = {
+        let on = on_cmd.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<HtmlSelectElement>() {
+                on.emit(Cmd::SetVariant(el.value()));
+            }
+        })
+    };
+    let on_preset = {
+        let on = on_cmd.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<HtmlSelectElement>() {
+                on.emit(Cmd::SetPreset(el.value()));
+            }
+        })
+    };
+    let speed = {
+        let on = on_cmd.clone();
+        Callback::from(move |v: f64| on.emit(Cmd::SetSpeed(v)))
+    };
+    let rate = {
+        let on = on_cmd.clone();
+        Callback::from(move |v: f64| on.emit(Cmd::SetRate(v)))
+    };
+    html! {
+        <div class="controls">
+            <div class="field">
+                <label for="preset">{ text::PRESET }</label>
+                <select id="preset" onchange={on_preset}>
+                    { for presets::all().iter().map(|pr| html! {
+                        <option value={pr.key} selected={pr.key == p.preset.as_str()}>{ pr.title }</option>
+                    }) }
+                </select>
+            </div>
+            <div class="field">
+                <label for="variant">{ text::VARIANT }</label>
+                <select id="variant" onchange={on_variant}>
+                    { for VARIANTS.iter().map(|v| html! {
+                        <option value={*v} selected={*v == p.variant.as_str()}>{ text::variant_label(v) }</option>
+                    }) }
+                </select>
+            </div>
+            <LogSlider id="rate" label={text::RATE} min={RATE_MIN} max={RATE_MAX} value={p.eta} free_typing=true
+                disabled={!p.uses_rate} onchange={rate} />
+            <LogSlider id="speed" label={text::SPEED} min={SPEED_MIN} max={SPEED_MAX} value={p.speed} unit={text::SPEED_UNIT} onchange={speed} />
+        </div>
+    }
+}
+
+#[function_component(DataInputs)]
+pub fn data_inputs(p: &ControlsProps) -> Html {
+    let on_cmd = p.on_cmd.clone();
+    let on_scale = {
+        let on = on_cmd.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
+                on.emit(Cmd::SetGlobalScale(el.checked()));
+            }
+        })
+    };
+    let number = |id: String, label: String, value: f64, mk: Rc<dyn Fn(f64) -> Cmd>| {
+        let on = on_cmd.clone();
+        let onchange = Callback::from(move |e: Event| {
+            if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
+                let v = el.value().trim().parse::<f64>().unwrap_or(f64::NAN);
+                on.emit(mk(v));
+            }
+        });
+        html! {
+            <label class="leaf">
+                <span>{ label.clone() }</span>
+                <input type="number" id={id} class="num-input" step="any" value={full(value)} {onchange} aria-label={label} />
+            </label>
+        }
+    };
+    let leaves = p
+        .info
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.is_leaf() && n.len == 1)
+        .map(|(i, n)| {
+            let v = p.snap.nodes[i].v.first().copied().unwrap_or(0.0);
+            let kind = if n.kind == Kind::Input {
+                "input"
+            } else {
+                "param"
+            };
+            number(
+                format!("leaf-{}", n.id),
+                format!("{} ({kind})", short_id(&n.id)),
+                v,
+                Rc::new(move |x| Cmd::SetLeaf(i, 0, x)),
+            )
+        });
+    let targets = p.target.iter().enumerate().take(8).map(|(k, &t)| {
+        let label = if p.target.len() > 1 {
+            format!("{} {k}", text::TARGET)
+        } else {
+            text::TARGET.to_string()
+        };
+        number(
+            format!("target-{k}"),
+            label,
+            t,
+            Rc::new(move |x| Cmd::SetTarget(k, x)),
+        )
+    });
+    html! {
+        <div class="data-inputs">
+            <fieldset class="leaves">
+                <legend>{ text::INPUTS }</legend>
+                { for leaves }
+                { for targets }
+            </fieldset>
+            <label class="check">
+                <input type="checkbox" id="scale" checked={p.global} onchange={on_scale} />
+                <span>{ format!("{}: {}", text::SCALE, if p.global { text::SCALE_GLOBAL } else { text::SCALE_NODE }) }</span>
+            </label>
+        </div>
+    }
+}
