@@ -10,6 +10,45 @@ use super::state::{Cmd, Status, RATE_MAX, RATE_MIN, SPEED_MAX, SPEED_MIN, VARIAN
 use super::text::{self, full, num};
 
 // ---------------------------------------------------------------------------------------------
+// A typed number field. Uncontrolled while the visitor types (Yew would otherwise rewrite the
+// DOM value on every frame); the shown value follows the prop only when the prop changes.
+
+#[derive(Properties, PartialEq)]
+pub struct NumberFieldProps {
+    pub id: AttrValue,
+    pub label: AttrValue,
+    pub value: f64,
+    #[prop_or_default]
+    pub disabled: bool,
+    /// Receives the typed number (NaN when it does not parse; the state refuses it).
+    pub onchange: Callback<f64>,
+}
+
+#[function_component(NumberField)]
+pub fn number_field(p: &NumberFieldProps) -> Html {
+    let r = use_node_ref();
+    {
+        let r = r.clone();
+        use_effect_with(p.value.to_bits(), move |bits| {
+            if let Some(el) = r.cast::<HtmlInputElement>() {
+                el.set_value(&full(f64::from_bits(*bits)));
+            }
+            || ()
+        });
+    }
+    let cb = p.onchange.clone();
+    let onchange = Callback::from(move |e: Event| {
+        if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
+            cb.emit(el.value().trim().parse::<f64>().unwrap_or(f64::NAN));
+        }
+    });
+    html! {
+        <input type="number" ref={r} id={p.id.clone()} class="num-input" step="any"
+            {onchange} disabled={p.disabled} aria-label={p.label.clone()} />
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // A reusable logarithmic slider with a typed number beside it.
 
 #[derive(Properties, PartialEq)]
@@ -59,15 +98,12 @@ pub fn log_slider(p: &LogSliderProps) -> Html {
     let free = p.free_typing;
     let on_number = {
         let cb = p.onchange.clone();
-        Callback::from(move |e: Event| {
-            if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
-                let v = el.value().trim().parse::<f64>().unwrap_or(f64::NAN);
-                cb.emit(if free || !v.is_finite() {
-                    v
-                } else {
-                    v.clamp(min, max)
-                });
-            }
+        Callback::from(move |v: f64| {
+            cb.emit(if free || !v.is_finite() {
+                v
+            } else {
+                v.clamp(min, max)
+            })
         })
     };
     let slider_id = format!("{}-slider", p.id);
@@ -78,8 +114,8 @@ pub fn log_slider(p: &LogSliderProps) -> Html {
                 <input type="range" id={slider_id} min="0" max={STEPS.to_string()} step="1"
                     value={to_pos(p.value, min, max).to_string()} oninput={on_range}
                     disabled={p.disabled} aria-label={p.label.clone()} aria-valuetext={format!("{} {}", num(p.value), p.unit)} />
-                <input type="number" id={p.id.clone()} class="num-input" value={full(p.value)} step="any"
-                    onchange={on_number} disabled={p.disabled} aria-label={format!("{} (typed)", p.label)} />
+                <NumberField id={p.id.clone()} label={format!("{} (typed)", p.label)} value={p.value}
+                    onchange={on_number} disabled={p.disabled} />
                 if !p.unit.is_empty() { <span class="unit">{ p.unit.clone() }</span> }
             </div>
         </div>
@@ -217,16 +253,11 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
     };
     let number = |id: String, label: String, value: f64, mk: Rc<dyn Fn(f64) -> Cmd>| {
         let on = on_cmd.clone();
-        let onchange = Callback::from(move |e: Event| {
-            if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
-                let v = el.value().trim().parse::<f64>().unwrap_or(f64::NAN);
-                on.emit(mk(v));
-            }
-        });
+        let onchange = Callback::from(move |v: f64| on.emit(mk(v)));
         html! {
             <label class="leaf">
                 <span>{ label.clone() }</span>
-                <input type="number" id={id} class="num-input" step="any" value={full(value)} {onchange} aria-label={label} />
+                <NumberField id={id} label={label} {value} {onchange} />
             </label>
         }
     };

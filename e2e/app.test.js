@@ -1,0 +1,131 @@
+// The playground end to end: first screen, relaxation, Z-IL exactness, divergence guard, looks.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, shot } from './harness.js';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const num = (s) => Number.parseFloat(String(s).split(',')[0]);
+async function nodeAttr(page, id, attr) {
+  return page.getAttribute(`g.node[data-id="${id}"]`, attr);
+}
+async function noNonFinite(page) {
+  const bad = await page.evaluate(() => {
+    const hits = [];
+    const re = /NaN|Infinity/;
+    if (re.test(document.body.innerText)) hits.push('innerText');
+    for (const el of document.querySelectorAll('*')) {
+      for (const a of el.attributes) if (re.test(a.value)) hits.push(`${el.tagName}[${a.name}=${a.value.slice(0, 40)}]`);
+    }
+    return hits;
+  });
+  assert.deepEqual(bad, [], 'nothing non-finite is rendered');
+}
+async function select(page, sel, value) {
+  await page.selectOption(sel, value);
+}
+
+test('first screen: the paper graph relaxes by itself and the input-side error approaches backprop', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.waitForSelector('g.node[data-id="y4"]');
+  for (const id of ['y0', 'y1', 'y2', 'y3', 'y4']) assert.ok(await page.$(`g.node[data-id="${id}"]`), id);
+  assert.match(await page.textContent('.intro'), /error/);
+  assert.match(await page.textContent('#variant-explain'), /Fixed prediction/);
+  const bp = num(await nodeAttr(page, 'y1', 'data-bp'));
+  const e0 = num(await nodeAttr(page, 'y1', 'data-eps'));
+  await page.waitForFunction(() => window.__pc && window.__pc.step >= 40, null, { timeout: 10000 });
+  const e1 = num(await nodeAttr(page, 'y1', 'data-eps'));
+  assert.ok(Math.abs(e1 - bp) < Math.abs(e0 - bp), `ε_y1 moved toward δ: ${e0} → ${e1} (δ = ${bp})`);
+  assert.ok(Number(await page.textContent('#iter')) >= 40);
+  await shot(page, 'first-screen');
+  // it settles on backprop by itself (fast-forward the rest with Relax)
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
+  const e2 = num(await nodeAttr(page, 'y1', 'data-eps'));
+  assert.ok(Math.abs(e2 - bp) < 1e-6, `settled on backprop: ${e2} vs ${bp}`);
+  assert.equal(await page.getAttribute('#status', 'data-status'), 'settled');
+  await page.waitForTimeout(400);
+  await shot(page, 'settled');
+  await noNonFinite(page);
+  assert.deepEqual(errors, []);
+});
+
+test('keyboard: space pauses, s steps, r resets while the widget has focus', async () => {
+  const { page } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#step');
+  await page.focus('.app');
+  await page.keyboard.press('s');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.textContent('#iter'), '2');
+  await page.keyboard.press('r');
+  assert.equal(await page.textContent('#iter'), '0');
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => window.__pc.step > 3);
+  await page.keyboard.press(' ');
+  assert.equal(await page.evaluate(() => window.__pc.playing), false);
+});
+
+test('Z-IL on a levelled preset is exact when finished', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#preset');
+  await select(page, '#preset', 'diamond');
+  await select(page, '#variant', 'zil');
+  assert.match(await page.textContent('#variant-explain'), /Z-IL/);
+  await page.click('#play');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 10000 });
+  assert.equal(await page.getAttribute('#status', 'data-status'), 'finished');
+  const gap = Number.parseFloat(await page.textContent('#gap-overall'));
+  assert.ok(Number.isFinite(gap) && gap < 1e-9, `#gap-overall = ${gap}`);
+  await shot(page, 'zil-diamond');
+  assert.deepEqual(errors, []);
+});
+
+test('an absurd rate trips the guard: alert, paused, nothing non-finite', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.waitForSelector('#rate');
+  await page.fill('#rate', '5');
+  await page.press('#rate', 'Enter');
+  await page.waitForSelector('#alert.show');
+  const alert = await page.textContent('#alert');
+  assert.match(alert, /stable limit/);
+  assert.equal(await page.getAttribute('#alert', 'role'), 'alert');
+  assert.equal(await page.evaluate(() => window.__pc.playing), false);
+  await page.click('#play');
+  await page.waitForTimeout(300);
+  await noNonFinite(page);
+  await shot(page, 'alert');
+  // strict PC at a rate near the bound diverges in the engine: the engine's sentence is shown
+  await page.fill('#rate', '0.1');
+  await page.press('#rate', 'Enter');
+  await page.waitForSelector('#alert:not(.show)', { state: 'attached' });
+  assert.equal(await page.evaluate(() => window.__pc.diverged), false);
+  assert.deepEqual(errors, []);
+});
+
+test('every preset renders without overlap; narrow and dark screens look right', async () => {
+  const { page, errors } = await openPage(browser, server.url, { viewport: { width: 420, height: 900 }, reducedMotion: 'reduce', colorScheme: 'dark' });
+  await page.waitForSelector('#preset');
+  const keys = await page.$$eval('#preset option', (os) => os.map((o) => o.value));
+  assert.ok(keys.length >= 4);
+  for (const k of keys) {
+    await select(page, '#preset', k);
+    const overlaps = await page.evaluate(() => {
+      const r = [...document.querySelectorAll('g.node .card')].map((c) => c.getBoundingClientRect());
+      let n = 0;
+      for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+        const a = r[i], b = r[j];
+        if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
+      }
+      return n;
+    });
+    assert.equal(overlaps, 0, `${k}: overlapping nodes`);
+  }
+  await select(page, '#preset', 'mlp_232');
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
+  await shot(page, 'narrow-dark-mlp');
+  await noNonFinite(page);
+  assert.deepEqual(errors, []);
+});
