@@ -1,15 +1,24 @@
 //! The reference column: the feedforward pass and exact reverse-mode backprop of
 //! `L = ½‖target − ŷ‖² / σ²_out`, with the same local VJPs the relaxation uses.
 use super::graph::{Graph, GraphError};
-use super::ops::{node_forward, node_vjp};
+use super::ops::{node_forward, node_vjp, Intermediates, Slots};
 
 /// Values at one evaluation point, on the graph's flat layout: `v` (every node), `z` (the
 /// pre-activation of `act` nodes) and `pre` (the `pre`-transformed parent copies).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
+    /// Node values.
     pub v: Vec<f64>,
+    /// Pre-activation of act nodes.
     pub z: Vec<f64>,
+    /// `act'(z)` of act nodes.
+    pub dact: Vec<f64>,
+    /// `g'(arg)` of unary-op nodes.
+    pub dop: Vec<f64>,
+    /// `pre`-transformed parent copies (per edge).
     pub pre: Vec<f64>,
+    /// `pre'` at the parents (per edge).
+    pub dpre: Vec<f64>,
 }
 
 impl Point {
@@ -19,7 +28,10 @@ impl Point {
         let mut p = Point {
             v: vec![0.0; lay.total],
             z: vec![0.0; lay.total],
+            dact: vec![0.0; lay.total],
+            dop: vec![0.0; lay.total],
             pre: vec![0.0; lay.pre_total],
+            dpre: vec![0.0; lay.pre_total],
         };
         p.load_leaves(g);
         p
@@ -107,18 +119,20 @@ pub(crate) fn feedforward_into(g: &Graph, pt: &mut Point) -> Result<(), GraphErr
         }
         let (o, l) = (lay.off[j], lay.len[j]);
         let (head, tail) = pt.v.split_at_mut(o);
-        node_forward(
-            g,
-            j,
-            head,
-            &mut pt.pre,
-            &mut pt.z[o..o + l],
-            &mut tail[..l],
-        );
+        let im = Intermediates {
+            pre: &mut pt.pre,
+            dpre: &mut pt.dpre,
+            z: &mut pt.z,
+            dact: &mut pt.dact,
+            dop: &mut pt.dop,
+        };
+        node_forward(g, j, head, im, &mut tail[..l]);
         if pt.v[o..o + l].iter().any(|x| !x.is_finite()) {
-            return Err(domain_problem(g, j, pt).unwrap_or_else(|| GraphError::NonFinite {
-                place: format!("The feedforward value of node '{}'", n.id),
-            }));
+            return Err(
+                domain_problem(g, j, pt).unwrap_or_else(|| GraphError::NonFinite {
+                    place: format!("The feedforward value of node '{}'", n.id),
+                }),
+            );
         }
     }
     Ok(())
@@ -139,11 +153,10 @@ pub(crate) fn backprop_into(g: &Graph, pt: &Point, acc: &mut [f64]) {
         node_vjp(
             g,
             j,
-            &pt.v,
-            &pt.pre,
-            &pt.z,
+            pt,
             &tail[..l],
             1.0,
+            Slots::All,
             &mut gz,
             &mut scratch,
             head,
@@ -169,9 +182,11 @@ impl Reference {
             bp[o + k] = -e / var;
         }
         backprop_into(g, &ff, &mut bp);
-        if let Some(i) = (0..g.nodes().len())
-            .find(|&i| bp[lay.off[i]..lay.off[i] + lay.len[i]].iter().any(|x| !x.is_finite()))
-        {
+        if let Some(i) = (0..g.nodes().len()).find(|&i| {
+            bp[lay.off[i]..lay.off[i] + lay.len[i]]
+                .iter()
+                .any(|x| !x.is_finite())
+        }) {
             return Err(GraphError::NonFinite {
                 place: format!(
                     "The backprop gradient at node '{}' (a sqrt at 0 or an overflow has an infinite slope)",

@@ -378,10 +378,12 @@ impl Graph {
         for j in 0..nodes.len() {
             let Some(op) = nodes[j].op_kind else { continue };
             let shapes: Vec<Shape> = nodes[j].parents.iter().map(|&p| nodes[p].shape).collect();
-            let shape = op.infer_shape(&shapes).map_err(|d| GraphError::ShapeMismatch {
-                node: nodes[j].id.clone(),
-                detail: d,
-            })?;
+            let shape = op
+                .infer_shape(&shapes)
+                .map_err(|d| GraphError::ShapeMismatch {
+                    node: nodes[j].id.clone(),
+                    detail: d,
+                })?;
             if shape.is_empty() {
                 return Err(GraphError::ShapeMismatch {
                     node: nodes[j].id.clone(),
@@ -396,12 +398,11 @@ impl Graph {
                 key: "output".into(),
             });
         }
-        let output = nodes
-            .iter()
-            .position(|n| n.id == f.output)
-            .ok_or_else(|| GraphError::UnknownOutput {
+        let output = nodes.iter().position(|n| n.id == f.output).ok_or_else(|| {
+            GraphError::UnknownOutput {
                 id: f.output.clone(),
-            })?;
+            }
+        })?;
         if nodes[output].is_leaf() {
             return Err(GraphError::OutputIsLeaf {
                 output: f.output.clone(),
@@ -641,7 +642,11 @@ impl Graph {
                     id: n.id.clone(),
                     op: n.op.clone(),
                     value: n.value.as_ref().map(Tensor::to_json),
-                    parents: n.parents.iter().map(|&p| self.nodes[p].id.clone()).collect(),
+                    parents: n
+                        .parents
+                        .iter()
+                        .map(|&p| self.nodes[p].id.clone())
+                        .collect(),
                     act: n.act.clone(),
                     pre: n.pre.clone(),
                     variance: (!n.is_leaf() && n.variance != 1.0).then_some(n.variance),
@@ -757,10 +762,15 @@ impl Graph {
         if value.shape != n.shape || value.data.len() != n.shape.len() {
             return Err(GraphError::ShapeMismatch {
                 node: n.id.clone(),
-                detail: format!("the new value is {} but the node is {}", value.shape, n.shape),
+                detail: format!(
+                    "the new value is {} but the node is {}",
+                    value.shape, n.shape
+                ),
             });
         }
-        check_finite_tensor(&value, || format!("A number in the new value of node '{}'", n.id))?;
+        check_finite_tensor(&value, || {
+            format!("A number in the new value of node '{}'", n.id)
+        })?;
         n.value = Some(value);
         Ok(())
     }

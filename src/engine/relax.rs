@@ -11,7 +11,7 @@
 //! estimate of a leaf is `ĝ_p = dF_p` with no extra copy.
 use super::backprop::{feedforward_into, Point, Reference};
 use super::graph::{Graph, GraphError, NodeKind};
-use super::ops::{node_forward, node_vjp};
+use super::ops::{node_forward, node_vjp, Intermediates, Slots};
 use super::tensor::Tensor;
 
 /// Which dynamics a [`Session`] runs (`pc-math.md` §2).
@@ -137,6 +137,16 @@ impl History {
         self.stride = 1;
     }
 
+    /// True when [`History::slot`] would keep `step`.
+    fn will_record(&self, step: usize) -> bool {
+        let stride = if self.len == self.points.len() {
+            self.stride * 2
+        } else {
+            self.stride
+        };
+        step % stride == 0
+    }
+
     /// The slot for `step`, or `None` when the step is skipped by the stride.
     fn slot(&mut self, step: usize) -> Option<&mut HistoryPoint> {
         if step % self.stride != 0 {
@@ -205,6 +215,12 @@ pub struct Session {
     computed: Vec<usize>,
     /// Param nodes.
     params: Vec<usize>,
+    /// Input and param nodes.
+    leaves: Vec<usize>,
+    /// Per node: a computed node whose parents are all leaves (its prediction never moves).
+    const_pred: Vec<bool>,
+    /// True when the leaves' part of `cur.df` belongs to the current state.
+    leaves_fresh: bool,
     /// Z-IL: the ξ of each node read at step = its level.
     zil_read: Vec<f64>,
     /// Z-IL: accumulated `ĝ` (leaves).
@@ -262,6 +278,14 @@ impl Session {
         let params = (0..graph.nodes().len())
             .filter(|&i| graph.nodes()[i].kind == NodeKind::Param)
             .collect();
+        let leaves = (0..graph.nodes().len())
+            .filter(|&i| graph.nodes()[i].is_leaf())
+            .collect();
+        let const_pred = graph
+            .nodes()
+            .iter()
+            .map(|n| !n.is_leaf() && n.parents.iter().all(|&p| graph.nodes()[p].is_leaf()))
+            .collect();
         let mut s = Session {
             variant,
             eta,
@@ -274,6 +298,9 @@ impl Session {
             history: History::new(capacity, computed.len()),
             computed,
             params,
+            leaves,
+            const_pred,
+            leaves_fresh: false,
             zil_read: vec![0.0; lay.total],
             zil_acc: vec![0.0; lay.total],
             depth: graph.depth(),
@@ -362,9 +389,8 @@ impl Session {
         let out = self.graph.output();
         let (o, l) = (lay.off[out], lay.len[out]);
         for st in [&mut self.cur, &mut self.nxt] {
-            st.p.v.copy_from_slice(&self.reference.ff.v);
-            st.p.z.copy_from_slice(&self.reference.ff.z);
-            st.p.pre.copy_from_slice(&self.reference.ff.pre);
+            st.p.clone_from(&self.reference.ff);
+            st.mu.copy_from_slice(&self.reference.ff.v);
             st.p.v[o..o + l].copy_from_slice(&self.graph.target().data);
         }
         self.step = 0;
@@ -375,6 +401,7 @@ impl Session {
         let mut cur = std::mem::replace(&mut self.cur, State::empty());
         self.evaluate(&mut cur);
         self.cur = cur;
+        self.fill_leaf_grads();
         if self.variant == Variant::Zil {
             self.zil_read_level();
         }
@@ -383,51 +410,60 @@ impl Session {
 
     /// One synchronous update (see the module docs). Never allocates.
     pub fn tick(&mut self) -> TickOutcome {
+        let outcome = self.tick_inner(true);
+        self.ensure_leaf_grads();
+        outcome
+    }
+
+    /// One update. The PC gradient estimates of the leaves (which do not feed back into the
+    /// dynamics) are only computed when `leaves` is set or a history point is recorded.
+    fn tick_inner(&mut self, leaves: bool) -> TickOutcome {
         if self.variant.is_exact() && self.step >= self.depth {
             return TickOutcome::Finished;
         }
-        let lay = self.graph.layout();
         // 1. propose v(k+1) = v(k) − rate·(ξ + dF) for hidden nodes
         let mut max_change: f64 = 0.0;
         let mut bad_value = false;
-        for &i in &self.hidden {
-            let rate = if self.variant.is_exact() {
-                self.graph.nodes()[i].variance
-            } else {
-                self.eta
-            };
-            let r = lay.off[i]..lay.off[i] + lay.len[i];
-            let v = &self.cur.p.v[r.clone()];
-            let xi = &self.cur.xi[r.clone()];
-            let df = &self.cur.df[r.clone()];
-            for (((n, v), x), d) in self.nxt.p.v[r].iter_mut().zip(v).zip(xi).zip(df) {
-                let delta = rate * (x + d);
-                *n = v - delta;
-                max_change = max_change.max(delta.abs());
-                bad_value |= !(n.abs() <= self.limit);
+        {
+            let lay = self.graph.layout();
+            for &i in &self.hidden {
+                let rate = if self.variant.is_exact() {
+                    self.graph.nodes()[i].variance
+                } else {
+                    self.eta
+                };
+                let r = lay.off[i]..lay.off[i] + lay.len[i];
+                let v = &self.cur.p.v[r.clone()];
+                let xi = &self.cur.xi[r.clone()];
+                let df = &self.cur.df[r.clone()];
+                for (((n, v), x), d) in self.nxt.p.v[r].iter_mut().zip(v).zip(xi).zip(df) {
+                    let delta = rate * (x + d);
+                    *n = v - delta;
+                    max_change = max_change.max(delta.abs());
+                    bad_value |= !(n.abs() <= self.limit);
+                }
             }
         }
         // 2. evaluate the proposal
         let mut nxt = std::mem::replace(&mut self.nxt, State::empty());
         self.evaluate(&mut nxt);
-        // 3. guard
-        let problem = if bad_value || !(nxt.energy.abs() <= self.limit * self.limit) {
-            Some(self.divergence_message(&nxt))
-        } else {
-            None
-        };
-        if let Some(msg) = problem {
-            // discard the proposal (nxt is scratch; the next tick overwrites it)
+        // 3. guard: refuse non-finite or absurdly large states
+        if bad_value || !(nxt.energy.abs() <= self.limit * self.limit) {
+            let msg = self.divergence_message(&nxt);
             self.nxt = nxt;
             return TickOutcome::Diverged(msg);
         }
         self.nxt = std::mem::replace(&mut self.cur, nxt);
+        self.leaves_fresh = false;
         self.step += 1;
         self.max_change = max_change;
         if self.variant == Variant::Zil {
             self.zil_read_level();
         }
-        self.record();
+        if leaves || self.history.will_record(self.step) {
+            self.fill_leaf_grads();
+            self.record();
+        }
         if self.variant.is_exact() && self.step >= self.depth {
             TickOutcome::Finished
         } else if max_change <= self.settle_tol {
@@ -440,29 +476,35 @@ impl Session {
     /// Up to `n` ticks; stops early on Settled, Finished or Diverged and returns that outcome
     /// (Running after `n` ticks otherwise, or when `n == 0`).
     pub fn run(&mut self, n: usize) -> TickOutcome {
+        let mut outcome = TickOutcome::Running;
         for _ in 0..n {
-            match self.tick() {
-                TickOutcome::Running => {}
-                other => return other,
+            outcome = self.tick_inner(false);
+            if outcome != TickOutcome::Running {
+                break;
             }
         }
-        TickOutcome::Running
+        self.ensure_leaf_grads();
+        outcome
     }
 
     /// Tick until the largest value change is at most `tol` (Settled), the exact variant has
     /// finished, the run diverges, or `max_ticks` ticks were done (Running).
     pub fn relax_until_settled(&mut self, tol: f64, max_ticks: usize) -> TickOutcome {
+        let mut outcome = TickOutcome::Running;
         for _ in 0..max_ticks {
-            match self.tick() {
-                TickOutcome::Running | TickOutcome::Settled => {
-                    if self.max_change <= tol {
-                        return TickOutcome::Settled;
-                    }
+            outcome = match self.tick_inner(false) {
+                TickOutcome::Running | TickOutcome::Settled if self.max_change <= tol => {
+                    TickOutcome::Settled
                 }
-                other => return other,
+                TickOutcome::Running | TickOutcome::Settled => TickOutcome::Running,
+                other => other,
+            };
+            if outcome != TickOutcome::Running {
+                break;
             }
         }
-        TickOutcome::Running
+        self.ensure_leaf_grads();
+        outcome
     }
 
     /// Feedforward value `v̂_i` (leaves: their value).
@@ -592,7 +634,8 @@ impl Session {
         slice(buf, &lay.off, &lay.len, i)
     }
 
-    /// From `st.p.v`: predictions (strict), errors, energy and feedback `dF`.
+    /// From `st.p.v`: predictions (strict), errors, energy and the feedback `dF` into the
+    /// computed nodes (the leaves' part is [`Session::fill_leaf_grads`]).
     fn evaluate(&mut self, st: &mut State) {
         let g = &self.graph;
         let lay = g.layout();
@@ -607,8 +650,18 @@ impl Session {
         } = st;
         if strict {
             for &j in &self.computed {
+                if self.const_pred[j] {
+                    continue; // only leaf parents: μ_j stays at its feedforward value
+                }
                 let (o, l) = (lay.off[j], lay.len[j]);
-                node_forward(g, j, &p.v, &mut p.pre, &mut p.z[o..o + l], &mut mu[o..o + l]);
+                let im = Intermediates {
+                    pre: &mut p.pre,
+                    dpre: &mut p.dpre,
+                    z: &mut p.z,
+                    dact: &mut p.dact,
+                    dop: &mut p.dop,
+                };
+                node_forward(g, j, &p.v, im, &mut mu[o..o + l]);
             }
         }
         let mu: &[f64] = if strict { mu } else { &self.reference.ff.v };
@@ -622,24 +675,61 @@ impl Session {
                 xi[k] = e * inv;
                 f += 0.5 * e * e * inv;
             }
+            df[o..o + l].iter_mut().for_each(|x| *x = 0.0);
         }
         *energy = f;
-        df.iter_mut().for_each(|x| *x = 0.0);
         let at: &Point = if strict { p } else { &self.reference.ff };
         for &j in self.computed.iter().rev() {
             let (o, l) = (lay.off[j], lay.len[j]);
             node_vjp(
                 g,
                 j,
-                &at.v,
-                &at.pre,
-                &at.z,
+                at,
                 &xi[o..o + l],
                 -1.0,
+                Slots::Computed,
                 &mut self.gz,
                 &mut self.scratch,
                 df,
             );
+        }
+    }
+
+    /// The leaves' part of `dF` (the PC gradient estimates) for the current state.
+    fn fill_leaf_grads(&mut self) {
+        let g = &self.graph;
+        let lay = g.layout();
+        let st = &mut self.cur;
+        for &i in &self.leaves {
+            st.df[lay.off[i]..lay.off[i] + lay.len[i]]
+                .iter_mut()
+                .for_each(|x| *x = 0.0);
+        }
+        let at: &Point = if self.variant.is_strict() {
+            &st.p
+        } else {
+            &self.reference.ff
+        };
+        for &j in &self.computed {
+            let (o, l) = (lay.off[j], lay.len[j]);
+            node_vjp(
+                g,
+                j,
+                at,
+                &st.xi[o..o + l],
+                -1.0,
+                Slots::Leaves,
+                &mut self.gz,
+                &mut self.scratch,
+                &mut st.df,
+            );
+        }
+        self.leaves_fresh = true;
+    }
+
+    fn ensure_leaf_grads(&mut self) {
+        if !self.leaves_fresh {
+            self.fill_leaf_grads();
         }
     }
 
@@ -653,15 +743,13 @@ impl Session {
             }
             let (o, l) = (lay.off[j], lay.len[j]);
             self.zil_read[o..o + l].copy_from_slice(&self.cur.xi[o..o + l]);
-            let at = &self.cur.p;
             node_vjp(
                 g,
                 j,
-                &at.v,
-                &at.pre,
-                &at.z,
+                &self.cur.p,
                 &self.cur.xi[o..o + l],
                 -1.0,
+                Slots::Leaves,
                 &mut self.gz,
                 &mut self.scratch,
                 &mut self.zil_acc,
@@ -677,8 +765,7 @@ impl Session {
         let mut m = Metrics::default();
         for (c, &j) in self.computed.iter().enumerate() {
             let (o, l) = (lay.off[j], lay.len[j]);
-            let xi = if self.variant == Variant::Zil
-                && levels[j].is_some_and(|lv| lv <= self.step)
+            let xi = if self.variant == Variant::Zil && levels[j].is_some_and(|lv| lv <= self.step)
             {
                 &self.zil_read[o..o + l]
             } else {
@@ -706,35 +793,16 @@ impl Session {
         let (mut d2, mut b2, mut p2, mut pb, mut dmax) = (0.0, 0.0, 0.0, 0.0, 0.0f64);
         for &i in &self.params {
             let (o, l) = (lay.off[i], lay.len[i]);
-            let (pcs, bps) = (&pc[o..o + l], &bp[o..o + l]);
-            // four lanes so the loop vectorises
-            let (mut a, mut b, mut c, mut d, mut e) = ([0.0f64; 4], [0.0; 4], [0.0; 4], [0.0; 4], [0.0f64; 4]);
-            let mut pcc = pcs.chunks_exact(4);
-            let mut bpc = bps.chunks_exact(4);
-            for (x4, y4) in (&mut pcc).zip(&mut bpc) {
-                for k in 0..4 {
-                    let (x, y) = (x4[k], y4[k]);
-                    let diff = x - y;
-                    a[k] += diff * diff;
-                    b[k] += y * y;
-                    c[k] += x * x;
-                    d[k] += x * y;
-                    e[k] = e[k].max(diff.abs());
-                }
-            }
-            for (x, y) in pcc.remainder().iter().zip(bpc.remainder()) {
-                let diff = x - y;
-                a[0] += diff * diff;
-                b[0] += y * y;
-                c[0] += x * x;
-                d[0] += x * y;
-                e[0] = e[0].max(diff.abs());
-            }
-            d2 += a.iter().sum::<f64>();
-            b2 += b.iter().sum::<f64>();
-            p2 += c.iter().sum::<f64>();
-            pb += d.iter().sum::<f64>();
-            dmax = e.iter().fold(dmax, |acc, x| acc.max(*x));
+            let s = param_sums(&pc[o..o + l], &bp[o..o + l]);
+            d2 += s[0];
+            b2 += s[1];
+            p2 += s[2];
+            pb += s[3];
+            dmax = if s[4] > dmax || s[4].is_nan() {
+                s[4]
+            } else {
+                dmax
+            };
         }
         m.max_abs_err_params = dmax;
         m.rel_err_params = if b2 > 0.0 {
@@ -827,7 +895,10 @@ impl State {
             p: Point {
                 v: Vec::new(),
                 z: Vec::new(),
+                dact: Vec::new(),
+                dop: Vec::new(),
                 pre: Vec::new(),
+                dpre: Vec::new(),
             },
             mu: Vec::new(),
             eps: Vec::new(),
@@ -836,6 +907,42 @@ impl State {
             energy: 0.0,
         }
     }
+}
+
+/// `[Σ(x−y)², Σy², Σx², Σxy, max|x−y|]`, written with independent lanes so it vectorises.
+fn param_sums(pc: &[f64], bp: &[f64]) -> [f64; 5] {
+    const W: usize = 4;
+    let mut acc = [[0.0f64; W]; 5];
+    let mut pcc = pc.chunks_exact(W);
+    let mut bpc = bp.chunks_exact(W);
+    for (x, y) in (&mut pcc).zip(&mut bpc) {
+        for k in 0..W {
+            let diff = x[k] - y[k];
+            acc[0][k] += diff * diff;
+            acc[1][k] += y[k] * y[k];
+            acc[2][k] += x[k] * x[k];
+            acc[3][k] += x[k] * y[k];
+            acc[4][k] = acc[4][k].max(diff.abs());
+        }
+    }
+    for (x, y) in pcc.remainder().iter().zip(bpc.remainder()) {
+        let diff = x - y;
+        acc[0][0] += diff * diff;
+        acc[1][0] += y * y;
+        acc[2][0] += x * x;
+        acc[3][0] += x * y;
+        acc[4][0] = acc[4][0].max(diff.abs());
+    }
+    let mut out = [0.0; 5];
+    for (o, a) in out.iter_mut().zip(&acc).take(4) {
+        *o = a.iter().sum();
+    }
+    out[4] = acc[4].iter().fold(0.0f64, |m, &x| m.max(x));
+    // a NaN anywhere shows up in the sums; report it in the max as well
+    if out[0].is_nan() {
+        out[4] = f64::NAN;
+    }
+    out
 }
 
 fn check_eta(eta: f64) -> Result<(), GraphError> {

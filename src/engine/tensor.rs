@@ -244,8 +244,14 @@ mod tests {
     fn broadcast_shapes() {
         use Shape::*;
         assert_eq!(Shape::broadcast(Scalar, Vector(3)), Some(Vector(3)));
-        assert_eq!(Shape::broadcast(Vector(3), Matrix(2, 3)), Some(Matrix(2, 3)));
-        assert_eq!(Shape::broadcast(Matrix(2, 1), Vector(3)), Some(Matrix(2, 3)));
+        assert_eq!(
+            Shape::broadcast(Vector(3), Matrix(2, 3)),
+            Some(Matrix(2, 3))
+        );
+        assert_eq!(
+            Shape::broadcast(Matrix(2, 1), Vector(3)),
+            Some(Matrix(2, 3))
+        );
         assert_eq!(Shape::broadcast(Vector(2), Vector(3)), None);
         assert_eq!(Shape::broadcast(Vector(1), Vector(3)), Some(Vector(3)));
         assert_eq!(Shape::broadcast(Scalar, Scalar), Some(Scalar));

@@ -56,7 +56,12 @@ fn snapshot(s: &Session) -> Value {
 }
 
 /// Snapshots of one variant at the recorded steps.
-fn run_variant(g: &Graph, variant: Variant, eta: f64, record: &[usize]) -> Result<Value, GraphError> {
+fn run_variant(
+    g: &Graph,
+    variant: Variant,
+    eta: f64,
+    record: &[usize],
+) -> Result<Value, GraphError> {
     let mut s = Session::with_history_capacity(g.clone(), variant, eta, 2)?;
     s.set_divergence_limit(f64::INFINITY);
     let mut record: Vec<usize> = record.to_vec();
@@ -123,7 +128,8 @@ fn eta1_json(g: &Graph) -> Result<Value, GraphError> {
 
 /// The trace of a validated graph.
 pub fn trace_graph(g: &Graph) -> Result<Value, GraphError> {
-    let probe = Session::with_history_capacity(g.clone(), Variant::FixedPred, g.inference_rate(), 2)?;
+    let probe =
+        Session::with_history_capacity(g.clone(), Variant::FixedPred, g.inference_rate(), 2)?;
     let shape = |i: usize| g.nodes()[i].shape;
     let mut out = Map::new();
     out.insert("name".into(), json!(g.name()));

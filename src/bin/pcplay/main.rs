@@ -36,9 +36,8 @@ fn main() -> ExitCode {
             let Some(path) = args.get(1) else {
                 return usage();
             };
-            let result = load_graph(path).and_then(|g| {
-                trace::trace_graph(&g).map_err(|e| format!("{path}: {e}"))
-            });
+            let result = load_graph(path)
+                .and_then(|g| trace::trace_graph(&g).map_err(|e| format!("{path}: {e}")));
             match result {
                 Ok(v) => {
                     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
