@@ -47,7 +47,8 @@ impl Checker {
     fn num(&mut self, path: &str, mine: Option<&Value>, theirs: &Value, tol: f64) {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let Some(mine) = mine else {
-            self.failures.push(format!("{}: {path}: missing in engine output", self.file));
+            self.failures
+                .push(format!("{}: {path}: missing in engine output", self.file));
             return;
         };
         if !flat(mine, &mut a) || !flat(theirs, &mut b) || a.len() != b.len() {
@@ -73,11 +74,17 @@ impl Checker {
     /// Every node entry of a `{id: value}` map.
     fn map(&mut self, path: &str, mine: Option<&Value>, theirs: &Value, tol: f64) {
         let Some(obj) = theirs.as_object() else {
-            self.failures.push(format!("{}: {path}: reference is not a map", self.file));
+            self.failures
+                .push(format!("{}: {path}: reference is not a map", self.file));
             return;
         };
         for (id, v) in obj {
-            self.num(&format!("{path}.{id}"), mine.and_then(|m| m.get(id)), v, tol);
+            self.num(
+                &format!("{path}.{id}"),
+                mine.and_then(|m| m.get(id)),
+                v,
+                tol,
+            );
         }
     }
 
@@ -110,14 +117,22 @@ fn check_file(spec: &Path) -> (Vec<String>, usize) {
         checked: 0,
     };
     c.num("loss", mine.get("loss"), &reference["loss"], TIGHT);
-    c.map("feedforward", mine.get("feedforward"), &reference["feedforward"], TIGHT);
+    c.map(
+        "feedforward",
+        mine.get("feedforward"),
+        &reference["feedforward"],
+        TIGHT,
+    );
     c.map("bp_grad", mine.get("bp_grad"), &reference["bp_grad"], TIGHT);
     c.eq("levels", mine.get("levels"), &reference["levels"]);
     c.eq("leveled", mine.get("leveled"), &reference["leveled"]);
     if let Some(vars) = reference["variants"].as_object() {
         for (vname, snaps) in vars {
             let snaps = snaps.as_array().cloned().unwrap_or_default();
-            let my_snaps = mine["variants"][vname].as_array().cloned().unwrap_or_default();
+            let my_snaps = mine["variants"][vname]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             if my_snaps.len() != snaps.len() {
                 c.failures.push(format!(
                     "{}: variants.{vname}: {} snapshots vs {}",
@@ -143,16 +158,39 @@ fn check_file(spec: &Path) -> (Vec<String>, usize) {
             continue;
         }
         let m = mine.get(block);
-        c.eq(&format!("{block}.updates"), m.and_then(|m| m.get("updates")), &r["updates"]);
-        c.map(&format!("{block}.pc_grad"), m.and_then(|m| m.get("pc_grad")), &r["pc_grad"], TOL);
-        c.map(&format!("{block}.metrics"), m.and_then(|m| m.get("metrics")), &r["metrics"], TOL);
+        c.eq(
+            &format!("{block}.updates"),
+            m.and_then(|m| m.get("updates")),
+            &r["updates"],
+        );
+        c.map(
+            &format!("{block}.pc_grad"),
+            m.and_then(|m| m.get("pc_grad")),
+            &r["pc_grad"],
+            TOL,
+        );
+        c.map(
+            &format!("{block}.metrics"),
+            m.and_then(|m| m.get("metrics")),
+            &r["metrics"],
+            TOL,
+        );
         for key in ["read_step", "leveled", "inserted_identity_nodes"] {
             if !r[key].is_null() {
-                c.eq(&format!("{block}.{key}"), m.and_then(|m| m.get(key)), &r[key]);
+                c.eq(
+                    &format!("{block}.{key}"),
+                    m.and_then(|m| m.get(key)),
+                    &r[key],
+                );
             }
         }
         if !r["xi_read"].is_null() {
-            c.map(&format!("{block}.xi_read"), m.and_then(|m| m.get("xi_read")), &r["xi_read"], TOL);
+            c.map(
+                &format!("{block}.xi_read"),
+                m.and_then(|m| m.get("xi_read")),
+                &r["xi_read"],
+                TOL,
+            );
         }
     }
     (c.failures, c.checked)
@@ -197,8 +235,9 @@ fn shared_vectors_match_copies() {
     names.sort();
     for n in &names {
         let a = std::fs::read(shared.join(n)).unwrap();
-        let b = std::fs::read(copies_dir().join(n))
-            .unwrap_or_else(|_| panic!("tests/vectors/{n} is missing; copy it from ../shared/vectors"));
+        let b = std::fs::read(copies_dir().join(n)).unwrap_or_else(|_| {
+            panic!("tests/vectors/{n} is missing; copy it from ../shared/vectors")
+        });
         assert_eq!(a, b, "tests/vectors/{n} differs from ../shared/vectors/{n}");
     }
     // and test any shared file directly, in case new ones arrived
@@ -219,6 +258,10 @@ fn checker_catches_a_wrong_number() {
     let good = mine["variants"]["fixed_pred"][2]["eps"]["a"].clone();
     let bad = Value::from(good.as_f64().unwrap() * (1.0 + 1e-8));
     c.num("eps.a", Some(&good), &bad, TOL);
-    assert_eq!(c.failures.len(), 1, "a 1e-8 relative error must be reported");
+    assert_eq!(
+        c.failures.len(),
+        1,
+        "a 1e-8 relative error must be reported"
+    );
     assert!(c.failures[0].contains("eps.a"));
 }

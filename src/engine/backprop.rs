@@ -211,3 +211,106 @@ impl Reference {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::format::NodeSpec;
+    use crate::engine::testutil::*;
+    use crate::engine::Tensor;
+
+    /// Central differences of L with respect to every leaf element.
+    fn check_fd(g: &Graph) {
+        let r = Reference::compute(g).unwrap();
+        let lay = g.layout();
+        let mut checked = 0;
+        for (i, n) in g.nodes().iter().enumerate() {
+            let Some(val) = &n.value else { continue };
+            for k in 0..val.data.len() {
+                let h = 1e-6;
+                let loss_at = |d: f64| {
+                    let mut gg = g.clone();
+                    let mut t: Tensor = val.clone();
+                    t.data[k] += d;
+                    gg.set_leaf_value(i, t).unwrap();
+                    Reference::compute(&gg).unwrap().loss
+                };
+                let fd = (loss_at(h) - loss_at(-h)) / (2.0 * h);
+                let bp = r.bp[lay.off[i] + k];
+                assert!(
+                    (fd - bp).abs() < 1e-6 * (1.0 + bp.abs()),
+                    "{}[{k}]: fd {fd} vs bp {bp}",
+                    n.id
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
+    }
+
+    fn with(mut n: NodeSpec, act: Option<&str>, pre: Option<&[&str]>) -> NodeSpec {
+        n.act = act.map(str::to_string);
+        n.pre = pre.map(|p| p.iter().map(|s| s.to_string()).collect());
+        n
+    }
+
+    #[test]
+    fn backprop_matches_finite_differences() {
+        for json in [CHAIN, SKIP, MLP] {
+            check_fd(&graph(json));
+        }
+        // broadcasting: scalar * vector, vector + matrix rows, matrix column broadcast
+        let nodes = vec![
+            leaf("c", "param", s(0.7)),
+            leaf("x", "input", v(&[0.3, -0.4, 0.9])),
+            leaf("M", "param", m(&[&[0.1, 0.2, 0.3], &[-0.4, 0.5, -0.6]])),
+            leaf("col", "param", m(&[&[0.5], &[-1.5]])),
+            comp("a", "mul", &["c", "x"]),
+            comp("b", "add", &["M", "a", "col"]),
+            comp("d", "sub", &["b", "x"]),
+            with(comp("e", "mul", &["d", "col"]), Some("sigmoid"), None),
+            comp("y", "sum", &["e"]),
+        ];
+        check_fd(&Graph::from_file(&file(nodes, "y", s(0.2))).unwrap());
+        // matmul 2-D × 2-D and vector × matrix, linear with act and pre, mul(a, a)
+        let nodes = vec![
+            leaf("A", "param", m(&[&[0.3, -0.2], &[0.5, 0.1], &[-0.7, 0.4]])),
+            leaf("B", "param", m(&[&[0.2, 0.6, -0.1], &[0.9, -0.3, 0.8]])),
+            leaf("u", "input", v(&[0.4, -0.6, 0.2])),
+            leaf("b", "param", v(&[0.05, -0.05])),
+            comp("AB", "matmul", &["A", "B"]),
+            comp("uAB", "matmul", &["u", "AB"]),
+            with(
+                comp("l", "linear", &["B", "uAB", "b"]),
+                Some("tanh"),
+                Some(&["identity", "sin", "identity"]),
+            ),
+            comp("sq", "mul", &["l", "l"]),
+            with(comp("y", "add", &["sq", "l"]), None, Some(&["exp", "cos"])),
+        ];
+        check_fd(&Graph::from_file(&file(nodes, "y", v(&[0.3, 0.1]))).unwrap());
+        // every elementwise op as a node, with an output variance
+        let mut nodes = vec![leaf("x", "input", v(&[0.3, 0.6, 1.2]))];
+        let ops = [
+            "tanh", "sigmoid", "relu", "sin", "cos", "exp", "square", "sqrt", "tan", "identity",
+        ];
+        let mut prev = "x".to_string();
+        for (k, op) in ops.iter().enumerate() {
+            let id = format!("n{k}");
+            let p = prev.clone();
+            nodes.push(comp(&id, op, &[p.as_str()]));
+            prev = id;
+        }
+        nodes.push(comp("s", "add", &["n7", &prev]));
+        let mut y = comp("y", "sum", &["s"]);
+        y.variance = Some(2.5);
+        nodes.push(y);
+        let g = Graph::from_file(&file(nodes, "y", s(0.1))).unwrap();
+        check_fd(&g);
+        // the output variance rescales the loss
+        let r = Reference::compute(&g).unwrap();
+        let out = g.output();
+        let e = 0.1 - r.ff.v[g.layout().off[out]];
+        assert!((r.loss - 0.5 * e * e / 2.5).abs() < 1e-15);
+    }
+}
