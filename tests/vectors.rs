@@ -60,7 +60,8 @@ impl Checker {
         }
         for (k, (x, y)) in a.iter().zip(&b).enumerate() {
             self.checked += 1;
-            if !((x - y).abs() <= tol * (1.0 + y.abs())) {
+            let ok = (x - y).abs() <= tol * (1.0 + y.abs());
+            if !ok {
                 self.failures.push(format!(
                     "{}: {path}[{k}]: engine {x:e} vs reference {y:e} (|diff| {:e})",
                     self.file,

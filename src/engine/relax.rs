@@ -144,12 +144,12 @@ impl History {
         } else {
             self.stride
         };
-        step % stride == 0
+        step.is_multiple_of(stride)
     }
 
     /// The slot for `step`, or `None` when the step is skipped by the stride.
     fn slot(&mut self, step: usize) -> Option<&mut HistoryPoint> {
-        if step % self.stride != 0 {
+        if !step.is_multiple_of(self.stride) {
             return None;
         }
         if self.len == self.points.len() {
@@ -159,7 +159,7 @@ impl History {
             }
             self.len = half;
             self.stride *= 2;
-            if step % self.stride != 0 {
+            if !step.is_multiple_of(self.stride) {
                 return None;
             }
         }
@@ -456,7 +456,7 @@ impl Session {
                     *n = v - delta;
                     max_change = max_change.max(delta.abs());
                     max_value = max_value.max(n.abs());
-                    bad_value |= !(n.abs() <= limit);
+                    bad_value |= n.is_nan() || n.abs() > limit;
                 }
             }
         }
@@ -464,7 +464,7 @@ impl Session {
         let mut nxt = std::mem::replace(&mut self.nxt, State::empty());
         self.evaluate(&mut nxt);
         // 3. guard: refuse non-finite or absurdly large states
-        if bad_value || !nxt.energy.is_finite() || !(nxt.energy.abs() <= limit * limit) {
+        if bad_value || !nxt.energy.is_finite() || nxt.energy.abs() > limit * limit {
             let msg = self.divergence_message(&nxt);
             self.nxt = nxt;
             return TickOutcome::Diverged(msg);

@@ -120,7 +120,7 @@ pub fn random_graph(k: usize, leaves: &[f64], nodes: &[RandNode], variance: f64)
     let k = k.max(1);
     let val = |i: usize| leaves.get(i % leaves.len().max(1)).copied().unwrap_or(0.3);
     let mut specs = vec![
-        leaf("x", "input", v(&(0..k).map(|i| val(i)).collect::<Vec<_>>())),
+        leaf("x", "input", v(&(0..k).map(val).collect::<Vec<_>>())),
         leaf(
             "p",
             "param",
