@@ -1,15 +1,24 @@
 //! The reference column: the feedforward pass and exact reverse-mode backprop of
 //! `L = ½‖target − ŷ‖² / σ²_out`, with the same local VJPs the relaxation uses.
 use super::graph::{Graph, GraphError};
-use super::ops::{node_forward, node_vjp};
+use super::ops::{node_forward, node_vjp, Intermediates, Slots};
 
 /// Values at one evaluation point, on the graph's flat layout: `v` (every node), `z` (the
 /// pre-activation of `act` nodes) and `pre` (the `pre`-transformed parent copies).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Point {
+    /// Node values.
     pub v: Vec<f64>,
+    /// Pre-activation of act nodes.
     pub z: Vec<f64>,
+    /// `act'(z)` of act nodes.
+    pub dact: Vec<f64>,
+    /// `g'(arg)` of unary-op nodes.
+    pub dop: Vec<f64>,
+    /// `pre`-transformed parent copies (per edge).
     pub pre: Vec<f64>,
+    /// `pre'` at the parents (per edge).
+    pub dpre: Vec<f64>,
 }
 
 impl Point {
@@ -19,7 +28,10 @@ impl Point {
         let mut p = Point {
             v: vec![0.0; lay.total],
             z: vec![0.0; lay.total],
+            dact: vec![0.0; lay.total],
+            dop: vec![0.0; lay.total],
             pre: vec![0.0; lay.pre_total],
+            dpre: vec![0.0; lay.pre_total],
         };
         p.load_leaves(g);
         p
@@ -107,7 +119,14 @@ pub(crate) fn feedforward_into(g: &Graph, pt: &mut Point) -> Result<(), GraphErr
         }
         let (o, l) = (lay.off[j], lay.len[j]);
         let (head, tail) = pt.v.split_at_mut(o);
-        node_forward(g, j, head, &mut pt.pre, &mut pt.z[o..o + l], &mut tail[..l]);
+        let im = Intermediates {
+            pre: &mut pt.pre,
+            dpre: &mut pt.dpre,
+            z: &mut pt.z,
+            dact: &mut pt.dact,
+            dop: &mut pt.dop,
+        };
+        node_forward(g, j, head, im, &mut tail[..l]);
         if pt.v[o..o + l].iter().any(|x| !x.is_finite()) {
             return Err(
                 domain_problem(g, j, pt).unwrap_or_else(|| GraphError::NonFinite {
@@ -134,11 +153,10 @@ pub(crate) fn backprop_into(g: &Graph, pt: &Point, acc: &mut [f64]) {
         node_vjp(
             g,
             j,
-            &pt.v,
-            &pt.pre,
-            &pt.z,
+            pt,
             &tail[..l],
             1.0,
+            Slots::All,
             &mut gz,
             &mut scratch,
             head,
@@ -191,5 +209,108 @@ impl Reference {
             (Some(&o), Some(&l)) => buf.get(o..o + l).unwrap_or(&[]),
             _ => &[],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::format::NodeSpec;
+    use crate::engine::testutil::*;
+    use crate::engine::Tensor;
+
+    /// Central differences of L with respect to every leaf element.
+    fn check_fd(g: &Graph) {
+        let r = Reference::compute(g).unwrap();
+        let lay = g.layout();
+        let mut checked = 0;
+        for (i, n) in g.nodes().iter().enumerate() {
+            let Some(val) = &n.value else { continue };
+            for k in 0..val.data.len() {
+                let h = 1e-6;
+                let loss_at = |d: f64| {
+                    let mut gg = g.clone();
+                    let mut t: Tensor = val.clone();
+                    t.data[k] += d;
+                    gg.set_leaf_value(i, t).unwrap();
+                    Reference::compute(&gg).unwrap().loss
+                };
+                let fd = (loss_at(h) - loss_at(-h)) / (2.0 * h);
+                let bp = r.bp[lay.off[i] + k];
+                assert!(
+                    (fd - bp).abs() < 1e-6 * (1.0 + bp.abs()),
+                    "{}[{k}]: fd {fd} vs bp {bp}",
+                    n.id
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
+    }
+
+    fn with(mut n: NodeSpec, act: Option<&str>, pre: Option<&[&str]>) -> NodeSpec {
+        n.act = act.map(str::to_string);
+        n.pre = pre.map(|p| p.iter().map(|s| s.to_string()).collect());
+        n
+    }
+
+    #[test]
+    fn backprop_matches_finite_differences() {
+        for json in [CHAIN, SKIP, MLP] {
+            check_fd(&graph(json));
+        }
+        // broadcasting: scalar * vector, vector + matrix rows, matrix column broadcast
+        let nodes = vec![
+            leaf("c", "param", s(0.7)),
+            leaf("x", "input", v(&[0.3, -0.4, 0.9])),
+            leaf("M", "param", m(&[&[0.1, 0.2, 0.3], &[-0.4, 0.5, -0.6]])),
+            leaf("col", "param", m(&[&[0.5], &[-1.5]])),
+            comp("a", "mul", &["c", "x"]),
+            comp("b", "add", &["M", "a", "col"]),
+            comp("d", "sub", &["b", "x"]),
+            with(comp("e", "mul", &["d", "col"]), Some("sigmoid"), None),
+            comp("y", "sum", &["e"]),
+        ];
+        check_fd(&Graph::from_file(&file(nodes, "y", s(0.2))).unwrap());
+        // matmul 2-D × 2-D and vector × matrix, linear with act and pre, mul(a, a)
+        let nodes = vec![
+            leaf("A", "param", m(&[&[0.3, -0.2], &[0.5, 0.1], &[-0.7, 0.4]])),
+            leaf("B", "param", m(&[&[0.2, 0.6, -0.1], &[0.9, -0.3, 0.8]])),
+            leaf("u", "input", v(&[0.4, -0.6, 0.2])),
+            leaf("b", "param", v(&[0.05, -0.05])),
+            comp("AB", "matmul", &["A", "B"]),
+            comp("uAB", "matmul", &["u", "AB"]),
+            with(
+                comp("l", "linear", &["B", "uAB", "b"]),
+                Some("tanh"),
+                Some(&["identity", "sin", "identity"]),
+            ),
+            comp("sq", "mul", &["l", "l"]),
+            with(comp("y", "add", &["sq", "l"]), None, Some(&["exp", "cos"])),
+        ];
+        check_fd(&Graph::from_file(&file(nodes, "y", v(&[0.3, 0.1]))).unwrap());
+        // every elementwise op as a node, with an output variance
+        let mut nodes = vec![leaf("x", "input", v(&[0.3, 0.6, 1.2]))];
+        let ops = [
+            "tanh", "sigmoid", "relu", "sin", "cos", "exp", "square", "sqrt", "tan", "identity",
+        ];
+        let mut prev = "x".to_string();
+        for (k, op) in ops.iter().enumerate() {
+            let id = format!("n{k}");
+            let p = prev.clone();
+            nodes.push(comp(&id, op, &[p.as_str()]));
+            prev = id;
+        }
+        nodes.push(comp("s", "add", &["n7", &prev]));
+        let mut y = comp("y", "sum", &["s"]);
+        y.variance = Some(2.5);
+        nodes.push(y);
+        let g = Graph::from_file(&file(nodes, "y", s(0.1))).unwrap();
+        check_fd(&g);
+        // the output variance rescales the loss
+        let r = Reference::compute(&g).unwrap();
+        let out = g.output();
+        let e = 0.1 - r.ff.v[g.layout().off[out]];
+        assert!((r.loss - 0.5 * e * e / 2.5).abs() < 1e-15);
     }
 }

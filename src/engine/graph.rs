@@ -915,3 +915,276 @@ fn make_layout(nodes: &[Node]) -> Layout {
 pub fn tensor_from_json(v: &JsonValue) -> Result<Tensor, String> {
     Tensor::from_json(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::testutil::*;
+    use proptest::prelude::*;
+
+    fn refuse(f: &GraphFile) -> String {
+        Graph::from_file(f).unwrap_err().to_string()
+    }
+
+    fn chain_nodes() -> Vec<NodeSpec> {
+        vec![
+            leaf("x", "input", s(0.8)),
+            leaf("w1", "param", s(1.5)),
+            leaf("w2", "param", s(-0.9)),
+            comp("a", "mul", &["w1", "x"]),
+            comp("h", "tanh", &["a"]),
+            comp("y", "mul", &["w2", "h"]),
+        ]
+    }
+
+    #[test]
+    fn topological_order_children_levels() {
+        // parents listed after their children
+        let mut nodes = chain_nodes();
+        nodes.reverse();
+        let g = Graph::from_file(&file(nodes, "y", s(0.4))).unwrap();
+        let pos = |id: &str| g.index_of(id).unwrap();
+        assert!(pos("w1") < pos("a") && pos("a") < pos("h") && pos("h") < pos("y"));
+        for (j, n) in g.nodes().iter().enumerate() {
+            assert!(n.parents.iter().all(|&p| p < j));
+        }
+        assert_eq!(g.levels()[pos("a")], Some(2));
+        assert_eq!(g.levels()[pos("x")], None);
+        assert!(g.is_leveled());
+        assert_eq!(g.depth(), 2);
+        // a node used twice counts twice
+        let nodes = vec![
+            leaf("x", "input", s(0.5)),
+            comp("a", "tanh", &["x"]),
+            comp("y", "mul", &["a", "a"]),
+        ];
+        let g = Graph::from_file(&file(nodes, "y", s(0.0))).unwrap();
+        assert_eq!(g.children(1), &[2, 2]);
+        assert!(g.children(99).is_empty());
+        let g = graph(SKIP);
+        assert!(!g.is_leveled());
+        assert_eq!(g.levels()[g.index_of("a").unwrap()], Some(3));
+    }
+
+    #[test]
+    fn levelling_inserts_shared_identity_chains() {
+        let g = graph(SKIP);
+        let (lg, ins) = g.with_identity_levelling();
+        assert_eq!(ins, ["a__id1", "a__id2"]);
+        assert!(lg.is_leveled());
+        let y = lg.index_of("y").unwrap();
+        let id2 = lg.index_of("a__id2").unwrap();
+        assert!(lg.nodes()[y].parents.contains(&id2));
+        assert_eq!(lg.levels()[id2], Some(1));
+        // a levelled graph is unchanged
+        let (same, none) = graph(CHAIN).with_identity_levelling();
+        assert!(none.is_empty() && same == graph(CHAIN));
+        // names never collide
+        let mut f = graph(SKIP).to_file();
+        f.nodes.push(leaf("a__id1", "param", s(1.0)));
+        let (lg, ins) = Graph::from_file(&f).unwrap().with_identity_levelling();
+        assert_eq!(ins, ["a__id1_", "a__id2"]);
+        assert!(lg.is_leveled());
+    }
+
+    #[test]
+    fn every_error_names_the_place() {
+        let base = || file(chain_nodes(), "y", s(0.4));
+        // bad JSON with line and column
+        let e = Graph::from_json("{\n \"nodes\": [,]\n}")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2") && e.contains("column"), "{e}");
+        let e = Graph::from_json("").unwrap_err().to_string();
+        assert!(e.contains("line 1"), "{e}");
+        // missing output / target / nodes
+        let e = Graph::from_json(r#"{"nodes": [], "target": 1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`output`"), "{e}");
+        let e = Graph::from_json(r#"{"nodes": [], "output": "y"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`target`"), "{e}");
+        let e = Graph::from_json(r#"{"output": "y", "target": 1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`nodes`"), "{e}");
+        let e = Graph::from_json(
+            r#"{"nodes":[{"id":"x","op":"input","value":"a"}],"output":"x","target":1}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("a value must be a number"), "{e}");
+        let mut f = base();
+        f.output = String::new();
+        assert!(refuse(&f).contains("`output`"));
+        let mut f = base();
+        f.nodes.clear();
+        assert!(refuse(&f).contains("no nodes"));
+        // unknown op / function / id / output
+        let mut f = base();
+        f.nodes[4].op = "tanhh".into();
+        let e = refuse(&f);
+        assert!(e.contains("'h'") && e.contains("'tanhh'"), "{e}");
+        let mut f = base();
+        f.nodes[4].act = Some("softmax".into());
+        let e = refuse(&f);
+        assert!(
+            e.contains("'h'") && e.contains("softmax") && e.contains("act"),
+            "{e}"
+        );
+        let mut f = base();
+        f.nodes[5].pre = Some(vec!["identity".into(), "log".into()]);
+        let e = refuse(&f);
+        assert!(e.contains("'y'") && e.contains("log"), "{e}");
+        let mut f = base();
+        f.nodes[5].parents[1] = "hh".into();
+        let e = refuse(&f);
+        assert!(e.contains("'y'") && e.contains("'hh'"), "{e}");
+        let mut f = base();
+        f.output = "z".into();
+        assert!(refuse(&f).contains("'z'"));
+        // duplicate id, empty id
+        let mut f = base();
+        f.nodes[4].id = "a".into();
+        assert!(refuse(&f).contains("'a'"));
+        let mut f = base();
+        f.nodes[0].id = String::new();
+        assert!(refuse(&f).contains("number 1"));
+        // cycle
+        let mut f = base();
+        f.nodes[3].parents = vec!["w1".into(), "h".into()];
+        let e = refuse(&f);
+        assert!(
+            e.contains("cycle") && (e.contains("'a'") || e.contains("'h'")),
+            "{e}"
+        );
+        let mut f = base();
+        f.nodes[4].parents = vec!["h".into()];
+        assert!(refuse(&f).contains("cycle through node 'h'"));
+        // shape mismatch, target shape
+        let mut f = base();
+        f.nodes[0].value = Some(v(&[1.0, 2.0]));
+        f.nodes[1].value = Some(v(&[1.0, 2.0, 3.0]));
+        let e = refuse(&f);
+        assert!(e.contains("'a'") && e.contains("vector of 3"), "{e}");
+        let mut f = base();
+        f.target = v(&[1.0, 2.0]);
+        assert!(refuse(&f).contains("`target`"));
+        let mut f = base();
+        f.nodes[1].value = Some(m(&[&[1.0, 2.0], &[3.0]]));
+        let e = refuse(&f);
+        assert!(e.contains("'w1'") && e.contains("row 2"), "{e}");
+        let mut f = base();
+        f.nodes[1].value = Some(v(&[]));
+        assert!(refuse(&f).contains("'w1'"));
+        let mut f = base();
+        f.nodes[3].op = "matmul".into();
+        f.nodes[1].value = Some(m(&[&[1.0, 2.0]]));
+        let e = refuse(&f);
+        assert!(e.contains("'a'") && e.contains("multiply"), "{e}");
+        // arity and pre length
+        let mut f = base();
+        f.nodes[4].parents = vec!["a".into(), "x".into()];
+        let e = refuse(&f);
+        assert!(e.contains("'h'") && e.contains("exactly one parent"), "{e}");
+        let mut f = base();
+        f.nodes[5].pre = Some(vec!["tanh".into()]);
+        let e = refuse(&f);
+        assert!(e.contains("'y'") && e.contains("pre"), "{e}");
+        // output with children, output leaf, dead end
+        let mut f = base();
+        f.output = "h".into();
+        let e = refuse(&f);
+        assert!(e.contains("'h'") && e.contains("'y'"), "{e}");
+        let mut f = base();
+        f.output = "x".into();
+        assert!(refuse(&f).contains("'x'"));
+        let mut f = base();
+        f.nodes.push(comp("dangling", "sin", &["h"]));
+        assert!(refuse(&f).contains("'dangling'"));
+        // sqrt of a negative in the feedforward pass
+        let mut f = base();
+        f.nodes[4].op = "sqrt".into();
+        f.nodes[1].value = Some(s(-1.0));
+        let e = refuse(&f);
+        assert!(e.contains("'h'") && e.contains("square root"), "{e}");
+        let mut f = base();
+        f.nodes[5].pre = Some(vec!["identity".into(), "sqrt".into()]);
+        f.nodes[4].op = "sin".into();
+        f.nodes[1].value = Some(s(-3.0));
+        let e = refuse(&f);
+        assert!(e.contains("'y'") && e.contains("square root"), "{e}");
+        // non-finite numbers: in a value, the target, and produced by the forward pass
+        let mut f = base();
+        f.nodes[0].value = Some(s(f64::NAN));
+        assert!(refuse(&f).contains("'x'"));
+        let mut f = base();
+        f.target = s(f64::INFINITY);
+        assert!(refuse(&f).contains("`target`"));
+        let mut f = base();
+        f.nodes[4].op = "exp".into();
+        f.nodes[1].value = Some(s(1e3));
+        let e = refuse(&f);
+        assert!(e.contains("'h'") && e.contains("finite"), "{e}");
+        // variance, leaf/computed confusion, settings
+        let mut f = base();
+        f.nodes[4].variance = Some(0.0);
+        assert!(refuse(&f).contains("'h'"));
+        let mut f = base();
+        f.nodes[0].value = None;
+        assert!(refuse(&f).contains("'x'"));
+        let mut f = base();
+        f.nodes[4].value = Some(s(1.0));
+        assert!(refuse(&f).contains("'h'"));
+        let mut f = base();
+        f.nodes[0].parents = vec!["w1".into()];
+        assert!(refuse(&f).contains("'x'"));
+        let mut f = base();
+        f.inference_rate = Some(-0.1);
+        assert!(refuse(&f).contains("inference_rate"));
+        let mut f = base();
+        f.variants = Some(vec!["exact".into()]);
+        assert!(refuse(&f).contains("'exact'"));
+        // unknown key in a node (deny_unknown_fields) with a place
+        let e = Graph::from_json(
+            r#"{"nodes":[{"id":"x","op":"input","value":1,"colour":2}],"output":"x","target":1}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("colour") && e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn round_trip_through_json() {
+        for json in [CHAIN, SKIP, MLP] {
+            let g = graph(json);
+            let back = Graph::from_json(&g.to_json()).unwrap();
+            assert_eq!(back, g);
+            assert!(g.to_json().contains("\"format\": 1"));
+        }
+        assert_eq!(graph(CHAIN).inference_rate(), 0.1);
+        assert_eq!(graph(CHAIN).name(), "chain");
+    }
+
+    proptest! {
+        #[test]
+        fn from_json_never_panics(text in ".{0,200}") {
+            let _ = Graph::from_json(&text);
+        }
+
+        #[test]
+        fn from_json_never_panics_on_near_valid_files(
+            cut in 0usize..600, junk in "[\\[\\]{}\",:a-z0-9.-]{0,6}", which in 0usize..3
+        ) {
+            let base = [CHAIN, SKIP, MLP][which];
+            let cut = cut.min(base.len());
+            let cut = (0..=cut).rev().find(|&c| base.is_char_boundary(c)).unwrap_or(0);
+            let text = format!("{}{}{}", &base[..cut], junk, &base[cut..]);
+            if let Err(e) = Graph::from_json(&text) {
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
+}

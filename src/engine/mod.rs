@@ -20,3 +20,6 @@ pub use format::{GraphFile, JsonValue, NodeSpec};
 pub use graph::{Graph, GraphError, Node, NodeKind};
 pub use relax::{HistoryPoint, Metrics, Session, TickOutcome, Variant};
 pub use tensor::{Shape, Tensor};
+
+#[cfg(test)]
+pub(crate) mod testutil;

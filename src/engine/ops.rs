@@ -8,6 +8,7 @@
 //!   under fixed prediction, current under strict; `pc-math.md` §1.7).
 //! * [`node_forward`] / [`node_vjp`]: one whole node, `act(op(pre_1(p_1), …))`, on the flat
 //!   buffers of a [`Layout`](super::graph::Layout). These never allocate.
+use super::backprop::Point;
 use super::graph::{Graph, Layout};
 use super::tensor::Shape;
 
@@ -264,6 +265,25 @@ pub fn matmul_dims(a: Shape, b: Shape) -> Option<(usize, usize, usize, Shape)> {
     }
 }
 
+/// `Σ x_k y_k` with four independent partial sums (so it vectorises).
+#[inline]
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (xc, yc) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: f64 = xc
+        .remainder()
+        .iter()
+        .zip(yc.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (a, b) in xc.zip(yc) {
+        for k in 0..4 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// `out = A @ B` (overwrites `out`).
 fn matmul_forward(a: View, b: View, out: &mut [f64]) {
     let Some((m, n, p, _)) = matmul_dims(a.shape, b.shape) else {
@@ -271,8 +291,7 @@ fn matmul_forward(a: View, b: View, out: &mut [f64]) {
     };
     if p == 1 {
         for (i, o) in out.iter_mut().enumerate().take(m) {
-            let row = &a.data[i * n..(i + 1) * n];
-            *o = row.iter().zip(b.data).map(|(x, y)| x * y).sum();
+            *o = dot(&a.data[i * n..(i + 1) * n], b.data);
         }
         return;
     }
@@ -472,39 +491,58 @@ pub fn vjp<'a>(
     }
 }
 
+/// Mutable views of the intermediates [`node_forward`] writes (whole buffers on the layout):
+/// `pre`/`dpre` per edge (indexed by [`Layout::pre_off`]), `z`/`dact`/`dop` per node (indexed
+/// by [`Layout::off`]).
+pub struct Intermediates<'a> {
+    /// `pre_s(p_s)` for slots with a pre.
+    pub pre: &'a mut [f64],
+    /// `pre_s'(p_s)` for slots with a pre.
+    pub dpre: &'a mut [f64],
+    /// The pre-activation `z = op(args)` of act nodes.
+    pub z: &'a mut [f64],
+    /// `act'(z)` of act nodes.
+    pub dact: &'a mut [f64],
+    /// `g'(arg)` of unary-op nodes.
+    pub dop: &'a mut [f64],
+}
+
 /// The whole node `j`: `act(op(pre_1(p_1), …, pre_n(p_n)))`, computed from the parent values in
 /// `src` (indexed by [`Layout::off`]; only parents are read, so `src` may end where node `j`
-/// starts). Writes the `pre`-transformed parents into `pre` (indexed by [`Layout::pre_off`]), the
-/// pre-activation into `z_j` (act nodes only) and the node value into `out`.
-pub fn node_forward(
-    g: &Graph,
-    j: usize,
-    src: &[f64],
-    pre: &mut [f64],
-    z_j: &mut [f64],
-    out: &mut [f64],
-) {
+/// starts). Writes the node value into `out` and the intermediates the VJP needs (the pre'd
+/// parents and the local derivatives) into `im`.
+pub fn node_forward(g: &Graph, j: usize, src: &[f64], im: Intermediates, out: &mut [f64]) {
     let lay = g.layout();
     let node = &g.nodes()[j];
     let Some(op) = node.op_kind else { return };
+    let (o, n) = (lay.off[j], lay.len[j]);
     // 1. pre on each parent slot
     for (s, &p) in node.parents.iter().enumerate() {
         if let Some(e) = node.pre_fns.get(s).copied().flatten() {
             let po = lay.pre_off[lay.edge_start[j] + s];
             let src_p = &src[lay.off[p]..lay.off[p] + lay.len[p]];
-            for (d, x) in pre[po..po + lay.len[p]].iter_mut().zip(src_p) {
+            let r = po..po + lay.len[p];
+            for ((d, dd), x) in im.pre[r.clone()].iter_mut().zip(&mut im.dpre[r]).zip(src_p) {
                 *d = e.f(*x);
+                *dd = e.df(*x);
             }
         }
     }
-    let pre = &*pre;
+    let pre = &*im.pre;
     let arg = |s: usize| arg_view(g, lay, j, s, src, pre);
+    if let Op::Unary(e) = op {
+        for (d, x) in im.dop[o..o + n].iter_mut().zip(arg(0).data) {
+            *d = e.df(*x);
+        }
+    }
     // 2. the op, 3. act
     match node.act_fn {
         Some(act) => {
-            forward(op, node.parents.len(), arg, node.shape, z_j);
-            for (o, x) in out.iter_mut().zip(z_j.iter()) {
-                *o = act.f(*x);
+            let z = &mut im.z[o..o + n];
+            forward(op, node.parents.len(), arg, node.shape, z);
+            for ((y, d), x) in out.iter_mut().zip(&mut im.dact[o..o + n]).zip(z.iter()) {
+                *y = act.f(*x);
+                *d = act.df(*x);
             }
         }
         None => forward(op, node.parents.len(), arg, node.shape, out),
@@ -535,9 +573,21 @@ fn arg_view<'a>(
     View { shape, data }
 }
 
-/// The whole node's VJP: for every parent slot `s` of node `j`, add
-/// `sign · J_{j←p_s}ᵀ xi_j` into `acc[p_s]`, evaluated at the point (`src`, `pre`, `z`) that
-/// [`node_forward`] produced: `act'(z_j)` first, then the op's VJP, then `pre_s'(p_s)`.
+/// Which parent slots [`node_vjp`] serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slots {
+    /// Every parent.
+    All,
+    /// Only computed parents (the value-node feedback).
+    Computed,
+    /// Only leaf parents (the PC gradient estimates).
+    Leaves,
+}
+
+/// The whole node's VJP: for every parent slot `s` of node `j` selected by `slots`, add
+/// `sign · J_{j←p_s}ᵀ xi_j` into `acc[p_s]`, evaluated at the point `at` (its values and the
+/// intermediates [`node_forward`] stored there): `act'(z_j)` first, then the op's VJP, then
+/// `pre_s'(p_s)`.
 ///
 /// `gz` (length ≥ node size) and `scratch` (length ≥ largest parent) are scratch space.
 /// `acc` is indexed by [`Layout::off`] and only parent regions are written.
@@ -545,25 +595,33 @@ fn arg_view<'a>(
 pub fn node_vjp(
     g: &Graph,
     j: usize,
-    src: &[f64],
-    pre: &[f64],
-    z: &[f64],
+    at: &Point,
     xi_j: &[f64],
     sign: f64,
+    slots: Slots,
     gz: &mut [f64],
     scratch: &mut [f64],
     acc: &mut [f64],
 ) {
     let lay = g.layout();
-    let node = &g.nodes()[j];
+    let nodes = g.nodes();
+    let node = &nodes[j];
     let Some(op) = node.op_kind else { return };
-    let n = lay.len[j];
+    let wanted = |p: usize| match slots {
+        Slots::All => true,
+        Slots::Computed => !nodes[p].is_leaf(),
+        Slots::Leaves => nodes[p].is_leaf(),
+    };
+    if !node.parents.iter().any(|&p| wanted(p)) {
+        return;
+    }
+    let (o, n) = (lay.off[j], lay.len[j]);
     let gz = &mut gz[..n];
+    // act: g = sign · ξ ⊙ act'(z)
     match node.act_fn {
-        Some(act) => {
-            let zj = &z[lay.off[j]..lay.off[j] + n];
-            for ((d, x), zz) in gz.iter_mut().zip(xi_j).zip(zj) {
-                *d = sign * x * act.df(*zz);
+        Some(_) => {
+            for ((d, x), da) in gz.iter_mut().zip(xi_j).zip(&at.dact[o..o + n]) {
+                *d = sign * x * da;
             }
         }
         None => {
@@ -573,22 +631,36 @@ pub fn node_vjp(
         }
     }
     let gz = &*gz;
-    let arg = |s: usize| arg_view(g, lay, j, s, src, pre);
+    let arg = |s: usize| arg_view(g, lay, j, s, &at.v, &at.pre);
     for (s, &p) in node.parents.iter().enumerate() {
+        if !wanted(p) {
+            continue;
+        }
         let (po, pl) = (lay.off[p], lay.len[p]);
-        match node.pre_fns.get(s).copied().flatten() {
-            None => vjp(op, s, arg, node.shape, gz, &mut acc[po..po + pl]),
-            Some(e) => {
-                let tmp = &mut scratch[..pl];
-                tmp.iter_mut().for_each(|t| *t = 0.0);
-                vjp(op, s, arg, node.shape, gz, tmp);
-                for ((d, t), x) in acc[po..po + pl]
-                    .iter_mut()
-                    .zip(tmp.iter())
-                    .zip(&src[po..po + pl])
-                {
-                    *d += t * e.df(*x);
-                }
+        let pre_fn = node.pre_fns.get(s).copied().flatten();
+        let target: &mut [f64] = if pre_fn.is_some() {
+            let tmp = &mut scratch[..pl];
+            tmp.iter_mut().for_each(|t| *t = 0.0);
+            tmp
+        } else {
+            &mut acc[po..po + pl]
+        };
+        if let Op::Unary(_) = op {
+            // the cached g'(arg) of this point
+            for ((d, gi), dd) in target.iter_mut().zip(gz).zip(&at.dop[o..o + n]) {
+                *d += gi * dd;
+            }
+        } else {
+            vjp(op, s, arg, node.shape, gz, target);
+        }
+        if pre_fn.is_some() {
+            let eo = lay.pre_off[lay.edge_start[j] + s];
+            for ((d, t), dp) in acc[po..po + pl]
+                .iter_mut()
+                .zip(scratch[..pl].iter())
+                .zip(&at.dpre[eo..eo + pl])
+            {
+                *d += t * dp;
             }
         }
     }
