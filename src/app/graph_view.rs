@@ -201,7 +201,7 @@ fn node_view(
                 html! {
                     <>
                     <text class="num" x="24" y={format!("{:.1}", cy + 3.5)}>{ format!("v {}", num(v)) }</text>
-                    <text class="num" x="76" y={format!("{:.1}", cy + 3.5)}>{ format!("ε {}", num(true_est)) }</text>
+                    <text class="num" x="88" y={format!("{:.1}", cy + 3.5)}>{ format!("ε {}", num(true_est)) }</text>
                     </>
                 }
             } else {
@@ -209,8 +209,8 @@ fn node_view(
                     <>
                     <text class="num" x="28" y={format!("{:.1}", cy - 3.0)}>{ format!("v {}", num(v)) }</text>
                     <text class="num muted" x="28" y={format!("{:.1}", cy + 11.0)}>{ format!("μ {}", num(mu)) }</text>
-                    <text class="num" x="82" y={format!("{:.1}", cy - 3.0)}>{ format!("ε {}", num(true_est)) }</text>
-                    <text class="num muted" x="82" y={format!("{:.1}", cy + 11.0)}>{ format!("δ {}", num(bp)) }</text>
+                    <text class="num" x="94" y={format!("{:.1}", cy - 3.0)}>{ format!("ε {}", num(true_est)) }</text>
+                    <text class="num muted" x="94" y={format!("{:.1}", cy + 11.0)}>{ format!("δ {}", num(bp)) }</text>
                     </>
                 }
             };

@@ -193,7 +193,7 @@ fn finite_or_zero(src: &[f64], ok: &mut bool) -> Vec<f64> {
 }
 
 /// Box sizes of the graph view (shared with `graph_view`).
-pub const BOX_W: f64 = 172.0;
+pub const BOX_W: f64 = 184.0;
 pub const LEAF_W: f64 = 112.0;
 pub const HEAD_H: f64 = 30.0;
 pub const ROW_H: f64 = 42.0;
@@ -434,7 +434,7 @@ impl Sim {
         let stride = h.len().div_ceil(max_points.max(1)).max(1);
         let pick: Vec<usize> = (0..h.len())
             .step_by(stride)
-            .chain(if h.is_empty() || (h.len() - 1) % stride == 0 {
+            .chain(if h.is_empty() || (h.len() - 1).is_multiple_of(stride) {
                 None
             } else {
                 Some(h.len() - 1)
