@@ -101,7 +101,30 @@ test('an absurd rate trips the guard: alert, paused, nothing non-finite', async 
   await page.press('#rate', 'Enter');
   await page.waitForSelector('#alert:not(.show)', { state: 'attached' });
   assert.equal(await page.evaluate(() => window.__pc.diverged), false);
+  // strict PC on the paper graph at a rate below 2 still blows up (its stable range is
+  // smaller): the engine refuses the step, the app pauses and says so; nothing non-finite
+  await select(page, '#variant', 'strict');
+  await page.fill('#rate', '1.9');
+  await page.press('#rate', 'Enter');
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.diverged || window.__pc.settled, null, { timeout: 20000 });
+  const st = await page.evaluate(() => window.__pc);
+  if (st.diverged) assert.match(await page.textContent('#alert'), /diverged/);
+  await noNonFinite(page);
+  await shot(page, 'strict-fast');
   assert.deepEqual(errors, []);
+});
+
+test('hovering a plot shows the values at the nearest iteration', async () => {
+  const { page } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#plot-gap');
+  for (let i = 0; i < 30; i++) await page.click('#step');
+  const box = await page.locator('#plot-gap').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+  await page.waitForFunction(() => /iteration \d+/.test(document.querySelector('#readout').textContent));
+  const t = await page.textContent('#readout');
+  const k = Number(t.match(/iteration (\d+)/)[1]);
+  assert.ok(k > 5 && k < 30, `readout ${t}`);
 });
 
 test('every preset renders without overlap; narrow and dark screens look right', async () => {

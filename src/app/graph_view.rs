@@ -9,7 +9,7 @@ use super::layout::EdgeRoute;
 use super::sim::{
     short_id, GraphInfo, Kind, NodeInfo, NodeSnap, Snap, HEAD_H, MAX_UNITS, ROW_H, ROW_H_VEC,
 };
-use super::text::{self, full, num};
+use super::text::{self, full, short};
 
 pub const POS: &str = "#e66c00";
 pub const NEG: &str = "#1f6fd1";
@@ -200,17 +200,17 @@ fn node_view(
             let body = if vec {
                 html! {
                     <>
-                    <text class="num" x="24" y={format!("{:.1}", cy + 3.5)}>{ format!("v {}", num(v)) }</text>
-                    <text class="num" x="88" y={format!("{:.1}", cy + 3.5)}>{ format!("ε {}", num(true_est)) }</text>
+                    <text class="num" x="24" y={format!("{:.1}", cy + 3.5)}>{ format!("v {}", short(v)) }</text>
+                    <text class="num" x="88" y={format!("{:.1}", cy + 3.5)}>{ format!("ε {}", short(true_est)) }</text>
                     </>
                 }
             } else {
                 html! {
                     <>
-                    <text class="num" x="28" y={format!("{:.1}", cy - 3.0)}>{ format!("v {}", num(v)) }</text>
-                    <text class="num muted" x="28" y={format!("{:.1}", cy + 11.0)}>{ format!("μ {}", num(mu)) }</text>
-                    <text class="num" x="94" y={format!("{:.1}", cy - 3.0)}>{ format!("ε {}", num(true_est)) }</text>
-                    <text class="num muted" x="94" y={format!("{:.1}", cy + 11.0)}>{ format!("δ {}", num(bp)) }</text>
+                    <text class="num" x="28" y={format!("{:.1}", cy - 3.0)}>{ format!("v {}", short(v)) }</text>
+                    <text class="num muted" x="28" y={format!("{:.1}", cy + 11.0)}>{ format!("μ {}", short(mu)) }</text>
+                    <text class="num" x="94" y={format!("{:.1}", cy - 3.0)}>{ format!("ε {}", short(true_est)) }</text>
+                    <text class="num muted" x="94" y={format!("{:.1}", cy + 11.0)}>{ format!("δ {}", short(bp)) }</text>
                     </>
                 }
             };
@@ -223,12 +223,12 @@ fn node_view(
             }
         } else {
             let body = if vec {
-                html! { <text class="num" x="10" y={format!("{:.1}", cy + 3.5)}>{ format!("{}  ĝ {}", num(v), num(true_est)) }</text> }
+                html! { <text class="num" x="10" y={format!("{:.1}", cy + 3.5)}>{ format!("{}  ĝ {}", short(v), short(true_est)) }</text> }
             } else {
                 html! {
                     <>
-                    <text class="num" x="10" y={format!("{:.1}", cy - 4.0)}>{ format!("= {}", num(v)) }</text>
-                    <text class="num muted" x="10" y={format!("{:.1}", cy + 10.0)}>{ format!("ĝ {}", num(true_est)) }</text>
+                    <text class="num" x="10" y={format!("{:.1}", cy - 4.0)}>{ format!("= {}", short(v)) }</text>
+                    <text class="num muted" x="10" y={format!("{:.1}", cy + 10.0)}>{ format!("ĝ {}", short(true_est)) }</text>
                     </>
                 }
             };

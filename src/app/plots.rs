@@ -149,6 +149,7 @@ fn draw_gap(
     let lo = (lo.log10().floor() - 0.2).max(LOG_FLOOR.log10());
     let hi = hi.log10().ceil() + 0.2;
     let lo = lo.min(hi - 1.0);
+    let floor = 10f64.powf(lo);
     let mut ch = ChartBuilder::on(&root)
         .margin(MARGIN)
         .x_label_area_size(XLAB)
@@ -172,15 +173,18 @@ fn draw_gap(
             .get(c)
             .map(|&i| node_colour(info.nodes[i].colour))
             .unwrap_or("#888888");
-        // zeros (e.g. the clamped output under fixed prediction) have no place on a log scale
+        // a node exact throughout (the clamped output) has no place on a log scale; other
+        // zeros (exact from some step on) are drawn on the floor of the axis
+        if series.iter().all(|&y| y <= 0.0) {
+            continue;
+        }
         let pts = s
             .steps
             .iter()
             .copied()
-            .zip(series.iter().copied())
-            .filter(|&(_, y)| y > 0.0 && y.is_finite());
+            .zip(series.iter().map(|&y| fl(y).max(floor)));
         ch.draw_series(LineSeries::new(
-            pts.map(|(x, y)| (x, fl(y))),
+            pts,
             ShapeStyle {
                 color: hex(col).to_rgba(),
                 filled: false,
@@ -193,10 +197,9 @@ fn draw_gap(
         .steps
         .iter()
         .copied()
-        .zip(s.overall.iter().copied())
-        .filter(|&(_, y)| y > 0.0 && y.is_finite());
+        .zip(s.overall.iter().map(|&y| fl(y).max(floor)));
     ch.draw_series(LineSeries::new(
-        pts.map(|(x, y)| (x, fl(y))),
+        pts,
         ShapeStyle {
             color: t.fg.to_rgba(),
             filled: false,
@@ -206,7 +209,7 @@ fn draw_gap(
     .ok()?;
     if let Some(k) = hover {
         if let (Some(&x), Some(&y)) = (s.steps.get(k), s.overall.get(k)) {
-            ch.draw_series([Circle::new((x, fl(y)), 4, t.fg.filled())])
+            ch.draw_series([Circle::new((x, fl(y).max(floor)), 4, t.fg.filled())])
                 .ok()?;
         }
     }

@@ -101,8 +101,8 @@ without bound. The run is paused; choose a rate below {}.",
 
 pub fn diverged(msg: &str) -> String {
     format!(
-        "The relaxation diverged and was paused: {msg}. The last finite state is kept; lower the \
-inference rate or press Reset."
+        "{} The run is paused and the last finite state is kept.",
+        msg.trim()
     )
 }
 
@@ -132,10 +132,29 @@ pub fn num(x: f64) -> String {
     trim_zeros(&s)
 }
 
+/// A compact number for the small in-graph labels: 3 significant digits.
+pub fn short(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if !(1e-2..1e4).contains(&a) {
+        return format!("{x:.1e}");
+    }
+    let digits = (2 - a.log10().floor() as i32).clamp(0, 4) as usize;
+    trim_zeros(&format!("{x:.digits$}"))
+}
+
 /// Scientific notation with 2 significant decimals, e.g. `3.20e-10`. Non-finite → em dash.
 pub fn sci(x: f64) -> String {
     if !x.is_finite() {
         return "—".into();
+    }
+    if x == 0.0 {
+        return "0".into();
     }
     format!("{x:.2e}")
 }
@@ -175,5 +194,9 @@ mod tests {
         assert_eq!(num(-11.3705), "-11.37");
         assert_eq!(num(1e-7), "1.00e-7");
         assert_eq!(num(2.0), "2");
+        assert_eq!(short(0.027891), "0.0279");
+        assert_eq!(short(-0.1117), "-0.112");
+        assert_eq!(short(0.0012), "1.2e-3");
+        assert_eq!(short(f64::NAN), "—");
     }
 }
