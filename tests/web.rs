@@ -21,12 +21,29 @@ async fn shell_renders_and_steps() {
     let root = mount().await;
     let count = root.query_selector("#count").unwrap().unwrap();
     assert_eq!(count.text_content().unwrap(), "0");
-    let canvas: HtmlCanvasElement = root.query_selector("#plot").unwrap().unwrap().dyn_into().unwrap();
+    let canvas: HtmlCanvasElement = root
+        .query_selector("#plot")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     let before = canvas.to_data_url().unwrap();
-    let btn: HtmlElement = root.query_selector("#step").unwrap().unwrap().dyn_into().unwrap();
+    let btn: HtmlElement = root
+        .query_selector("#step")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     btn.click();
     yew::platform::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(count.text_content().unwrap(), "1");
-    assert_ne!(canvas.to_data_url().unwrap(), before, "the chart must redraw");
-    assert_eq!(root.query_selector_all("svg circle.node").unwrap().length(), 3);
+    assert_ne!(
+        canvas.to_data_url().unwrap(),
+        before,
+        "the chart must redraw"
+    );
+    assert_eq!(
+        root.query_selector_all("svg circle.node").unwrap().length(),
+        3
+    );
 }

@@ -35,7 +35,9 @@ pub fn app() -> Html {
 }
 
 fn draw(canvas: HtmlCanvasElement, t: u32) {
-    let Some(backend) = CanvasBackend::with_canvas_object(canvas) else { return };
+    let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
+        return;
+    };
     let root = backend.into_drawing_area();
     let _ = root.fill(&WHITE);
     let Ok(mut chart) = ChartBuilder::on(&root)
