@@ -1,0 +1,64 @@
+//! The hot path allocates nothing: count allocations around `tick()` and `run()`.
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pc_playground::engine::{Graph, Session, Variant};
+
+struct Counting;
+
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const MLP: &str = r#"{
+ "nodes": [
+  {"id": "x",  "op": "input", "value": [1.0, -0.5]},
+  {"id": "W1", "op": "param", "value": [[0.5, -0.3], [0.8, 0.2], [-0.4, 0.6]]},
+  {"id": "b1", "op": "param", "value": [0.1, -0.2, 0.05]},
+  {"id": "W2", "op": "param", "value": [[0.7, -0.5, 0.3], [-0.2, 0.9, 0.4]]},
+  {"id": "b2", "op": "param", "value": [0.1, -0.1]},
+  {"id": "h",  "op": "linear", "act": "tanh", "parents": ["W1", "x", "b1"]},
+  {"id": "m",  "op": "mul", "parents": ["h", "h"]},
+  {"id": "y",  "op": "linear", "parents": ["W2", "m", "b2"], "pre": ["identity", "sin", "identity"]}
+ ],
+ "output": "y", "target": [0.8, -0.6]
+}"#;
+
+#[test]
+fn ticks_do_not_allocate() {
+    let g = Graph::from_json(MLP).unwrap();
+    for v in Variant::ALL {
+        let mut s = Session::with_history_capacity(g.clone(), v, 0.1, 16).unwrap();
+        s.set_settle_tol(-1.0);
+        let before = ALLOCS.load(Ordering::SeqCst);
+        for _ in 0..50 {
+            s.tick(); // includes history decimation (capacity 16)
+        }
+        s.run(500);
+        s.relax_until_settled(0.0, 100);
+        let _ = s.metrics();
+        let after = ALLOCS.load(Ordering::SeqCst);
+        assert_eq!(after - before, 0, "{v:?}: {} allocations", after - before);
+    }
+    // a diverging tick does not allocate the state either (only its message)
+    let mut s = Session::new(g, Variant::FixedPred, 2.5).unwrap();
+    s.run(10);
+    let before = ALLOCS.load(Ordering::SeqCst);
+    s.run(10);
+    assert_eq!(ALLOCS.load(Ordering::SeqCst) - before, 0);
+}
