@@ -96,8 +96,10 @@ const FUNCTIONS: &[&str] = &[
 const KEYWORDS: &[&str] = &[
     "input", "param", "target", "variance", "rate", "steps", "record", "name",
 ];
-/// Deepest nesting of an expression (parentheses, operators); beyond it the text is refused.
+/// Tallest expression tree (operators applied to operators); beyond it the text is refused.
 const MAX_DEPTH: usize = 200;
+/// Deepest nesting of parentheses, calls and unary minus signs (each costs parser stack).
+const MAX_NEST: usize = 32;
 /// Largest `steps` accepted.
 const MAX_STEPS: usize = 1_000_000;
 
@@ -747,7 +749,9 @@ impl Parser {
             return Ok(self.bump());
         }
         let t = self.peek();
-        if matches!(t.tok, Tok::End | Tok::Eof) {
+        // A newline was skipped inside the brackets: most likely the bracket was never closed.
+        let prev_line = self.toks[self.i.saturating_sub(1)].line;
+        if matches!(t.tok, Tok::End | Tok::Eof) || t.line > prev_line {
             err(
                 open.line,
                 open.col,
@@ -764,12 +768,12 @@ impl Parser {
 
     fn enter(&mut self) -> Result<(), ExprError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > MAX_NEST {
             let t = self.peek();
             return err(
                 t.line,
                 t.col,
-                format!("the expression is nested too deeply (more than {MAX_DEPTH} levels)"),
+                format!("the expression is nested too deeply (more than {MAX_NEST} levels)"),
             );
         }
         Ok(())
@@ -803,11 +807,7 @@ impl Parser {
 
     fn term(&mut self) -> Result<Ex, ExprError> {
         let mut left = self.unary()?;
-        loop {
-            let c = match self.peek().tok {
-                Tok::Sym(c @ ('*' | '/' | '@')) => c,
-                _ => break,
-            };
+        while let Tok::Sym(c @ ('*' | '/' | '@')) = self.peek().tok {
             let op = self.bump();
             let rhs = self.unary()?;
             left = bin(c, left, rhs, &op)?;
@@ -1760,4 +1760,500 @@ pub fn to_text(f: &GraphFile) -> Option<String> {
     let text = lines.join("\n") + "\n";
     // Only hand out text that reads back.
     parse(&text).ok().map(|_| text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::presets;
+
+    const CHAIN: &str = "# the chain
+input x = 0.8
+param w1 = 1.5, w2 = -0.9
+h = tanh(w1 * x)
+y = w2 * h
+target y = 0.4
+";
+
+    fn preset(key: &str) -> GraphFile {
+        presets::get(key).unwrap().graph().unwrap()
+    }
+
+    /// The expression tree below `id`, with constant ids (`c1`, …) and generated ids of
+    /// intermediates left out: two graphs with equal signatures are the same computation.
+    fn sig(f: &GraphFile, id: &str) -> String {
+        let n = f.nodes.iter().find(|n| n.id == id).expect("node exists");
+        let leaf = n.op == "input" || n.op == "param";
+        let label = if leaf && !looks_generated(n) {
+            n.id.as_str()
+        } else {
+            "_"
+        };
+        let ps: Vec<String> = n.parents.iter().map(|p| sig(f, p)).collect();
+        format!(
+            "{label}:{}{:?}{:?}{:?}{:?}({})",
+            n.op,
+            n.value,
+            n.act,
+            n.pre,
+            n.variance,
+            ps.join(",")
+        )
+    }
+
+    fn same_graph(a: &GraphFile, b: &GraphFile) {
+        assert_eq!(a.output, b.output);
+        assert_eq!(a.target, b.target);
+        assert_eq!(a.nodes.len(), b.nodes.len(), "node count");
+        assert_eq!(sig(a, &a.output), sig(b, &b.output));
+    }
+
+    fn error(src: &str) -> ExprError {
+        match parse(src) {
+            Ok(f) => panic!("parsed, expected an error: {src:?} → {f:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn chain_example_is_the_chain_vector() {
+        let f = parse(CHAIN).unwrap();
+        let want = preset("chain");
+        same_graph(&f, &want);
+        let ids: Vec<&str> = f.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["x", "w1", "w2", "mul1", "h", "y"]);
+        assert_eq!(f.format, 1);
+        assert_eq!(f.inference_rate, None);
+
+        // With the intermediate named, the nodes are identical.
+        let named = CHAIN.replace("h = tanh(w1 * x)", "a = w1 * x\nh = tanh(a)");
+        let f = parse(&named).unwrap();
+        assert_eq!(f.nodes, want.nodes);
+        assert_eq!((f.output, f.target), (want.output, want.target));
+    }
+
+    #[test]
+    fn paper_graph() {
+        let want = preset("paper");
+        let src = "input y0 = 5; param th = 2
+y1 = th * y0; y2 = sqrt(y1); y3 = y0^2; y4 = tan(y2) + sin(y3)
+target y4 = 1";
+        let f = parse(src).unwrap();
+        same_graph(&f, &want);
+        let named = "input y0 = 5; param th = 2
+y1 = th * y0; y2 = sqrt(y1); y3 = y0^2
+t = tan(y2); s = sin(y3); y4 = t + s
+target y4 = 1
+rate = 0.1; steps = 500; record = [0, 1, 5, 20, 100, 500]";
+        let f = parse(named).unwrap();
+        assert_eq!(f.nodes, want.nodes);
+        assert_eq!(f.inference_rate, Some(0.1));
+        assert_eq!(f.steps, Some(500));
+        assert_eq!(f.record_steps, want.record_steps);
+    }
+
+    #[test]
+    fn other_presets_as_text() {
+        let diamond = "input x = 0.6; param w1 = 1.3, w2 = 0.7
+a = w1 * x; y = w2 * (sin(a) + tanh(a)); target y = -0.2";
+        same_graph(&parse(diamond).unwrap(), &preset("diamond"));
+        let skip = "input x = 0.5; param w1 = 2, w2 = -1.5
+a = w1 * x; y = w2 * tanh(a) + a; target y = 0.3";
+        same_graph(&parse(skip).unwrap(), &preset("skip"));
+        let mlp = "input x = [1, -0.5]
+param W1 = [[0.5, -0.3],
+            [0.8, 0.2],
+            [-0.4, 0.6]]
+param b1 = [0.1, -0.2, 0.05], W2 = [[0.7, -0.5, 0.3]], b2 = [0.1]
+h = linear(W1, x, b1, act = tanh)
+y = linear(W2, h, b2)
+target y = [0.8]";
+        let f = parse(mlp).unwrap();
+        assert_eq!(f.nodes, preset("mlp231").nodes);
+    }
+
+    #[test]
+    fn operators() {
+        let f = parse(
+            "input x = 2; param a = [1, 2], M = [[1, 0], [0, 1]]
+y = sum(-x + a / 4 - 3 * x^2 + M @ a + matmul(M, a) + add(x, x, pre = [sin, cos]))
+target y = 0",
+        )
+        .unwrap();
+        let ops: Vec<&str> = f.nodes.iter().map(|n| n.op.as_str()).collect();
+        assert_eq!(
+            ops,
+            [
+                "input", "param", "param", "input", "mul", "input", "mul", "add", "input",
+                "square", "mul", "sub", "matmul", "matmul", "add", "add", "sum"
+            ]
+        );
+        let by = |id: &str| f.nodes.iter().find(|n| n.id == id).unwrap().clone();
+        assert_eq!(by("c1").value, Some(JsonValue::Scalar(-1.0)));
+        assert_eq!(by("c2").value, Some(JsonValue::Scalar(0.25)));
+        assert_eq!(by("mul2").parents, ["a", "c2"]);
+        assert_eq!(by("add1").parents, ["mul1", "mul2"]);
+        assert_eq!(by("sub1").parents, ["add1", "mul3"]);
+        assert_eq!(by("add3").parents, ["sub1", "matmul1", "matmul2", "add2"]);
+        assert_eq!(by("add2").pre, Some(vec!["sin".into(), "cos".into()]));
+
+        // Negative numbers are constants; a bare name or number makes an identity node.
+        let f = parse("input x = 1; n = -2 * x; y = n; target y = 0").unwrap();
+        assert_eq!(f.nodes[1].value, Some(JsonValue::Scalar(-2.0)));
+        assert_eq!(f.nodes[3].op, "identity");
+        assert_eq!(f.nodes[3].parents, ["n"]);
+        // Generated ids avoid user names, even ones defined later.
+        let f = parse("input x = 1; mul2 = x * 2 * x; y = mul2 * 1; target y = 0").unwrap();
+        let ids: Vec<&str> = f.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["x", "c1", "mul1", "mul2", "c2", "y"]);
+        // Variance, name, unicode names.
+        let f =
+            parse("name = \"a \\\"b\\\"\"\ninput θ = 1\ny = sin(θ)\nvariance y = 2\ntarget y = 0")
+                .unwrap();
+        assert_eq!(f.name, "a \"b\"");
+        assert_eq!(f.nodes[1].variance, Some(2.0));
+        // Precedence: -x^2 is -(x^2); a - b - c is (a - b) - c.
+        let f = parse("input x = 1; y = -x^2 - x - x; target y = 0").unwrap();
+        assert_eq!(
+            sig(&f, "y"),
+            sig(
+                &parse("input x = 1; y = ((-1 * square(x)) - x) - x; target y = 0").unwrap(),
+                "y"
+            )
+        );
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let cases: &[(&str, usize, usize, &str)] = &[
+            (
+                "input x = 1\nparam w = 2\ny = tanhh(w * x)\ntarget y = 1",
+                3,
+                5,
+                "unknown function `tanhh` (did you mean `tanh`?)",
+            ),
+            (
+                "input x = 1\ny = w * x\ntarget y = 1",
+                2,
+                5,
+                "unknown name `w`",
+            ),
+            (
+                "input x = 1\ny = sin(xx)\ntarget y = 1",
+                2,
+                9,
+                "did you mean `x`?",
+            ),
+            (
+                "input x = 1\ny = 2 * h\nh = sin(x)\ntarget y = 1",
+                2,
+                9,
+                "used before it is defined (on line 3)",
+            ),
+            (
+                "input x = 1\nx = sin(x)\ntarget x = 1",
+                2,
+                1,
+                "`x` is already defined on line 1",
+            ),
+            ("input x = 1\ny = sin(x)", 2, 11, "no `target`"),
+            (
+                "input x = 1\ny = sin(x) $ 2\ntarget y = 1",
+                2,
+                12,
+                "unexpected character `$`",
+            ),
+            (
+                "input x = 1\ny = sin((x)\ntarget y = 1",
+                2,
+                8,
+                "unclosed `(`",
+            ),
+            (
+                "input x = 1\ny = sin(x))\ntarget y = 1",
+                2,
+                11,
+                "unexpected `)`",
+            ),
+            ("input x = 1.2.3", 1, 11, "bad number `1.2.3`"),
+            ("input x = 1\ny = 2x\ntarget y = 1", 2, 5, "bad number `2x`"),
+            (
+                "input x = 1\ny = x^3\ntarget y = 1",
+                2,
+                7,
+                "only the power 2",
+            ),
+            (
+                "input x = 1\ny = 1 / x\ntarget y = 1",
+                2,
+                7,
+                "division by a node",
+            ),
+            (
+                "input x = 1\ny = x / 0\ntarget y = 1",
+                2,
+                7,
+                "division by zero",
+            ),
+            (
+                "input x = 1\ny = sin(x)\nz = cos(x)\ntarget y = 1",
+                3,
+                1,
+                "`z` is computed but never used",
+            ),
+            (
+                "input x = 1\ny = sin(x)\nz = cos(y)\ntarget y = 1",
+                4,
+                8,
+                "used by `z`",
+            ),
+            ("input x = 1\ntarget x = 1", 2, 8, "`x` is an input"),
+            (
+                "input x = 1\ny = sin(x, x)\ntarget y = 1",
+                2,
+                5,
+                "`sin` takes 1 argument, not 2",
+            ),
+            (
+                "input x = 1\ny = sin(x)\ntarget y = 1\ntarget y = 2",
+                4,
+                8,
+                "a second `target`",
+            ),
+            (
+                "input x = [[1, 2], [3]]\ny = sum(x)\ntarget y = 1",
+                1,
+                20,
+                "same length",
+            ),
+            ("input sum = 1", 1, 7, "is a function"),
+            (
+                "input x = 1\ny = x +\ntarget y = 1",
+                2,
+                8,
+                "expected a name, a number or `(`, found the end of the line",
+            ),
+            (
+                "input x = 1\ny = x x\ntarget y = 1",
+                2,
+                7,
+                "expected an operator",
+            ),
+            (
+                "input x = 1\ny x\ntarget y = 1",
+                2,
+                3,
+                "unknown statement `y`",
+            ),
+            (
+                "input x = 1\ny = sin(x)\nrate = -1\ntarget y = 1",
+                3,
+                8,
+                "positive",
+            ),
+            (
+                "input x = 1\ny = sin(x)\nsteps = 1.5\ntarget y = 1",
+                3,
+                9,
+                "whole number",
+            ),
+            (
+                "input x = 1\ny = add(x, x, pre = [sin])\ntarget y = 1",
+                2,
+                15,
+                "one function per argument",
+            ),
+            (
+                "input x = 1\ny = sin(x, act = tanhh)\ntarget y = 1",
+                2,
+                18,
+                "did you mean `tanh`?",
+            ),
+            ("name = \"oops\ninput x = 1", 1, 8, "unterminated string"),
+            (
+                "input x = 1\nvariance q = 2\ny = sin(x)\ntarget y = 1",
+                2,
+                10,
+                "unknown node `q`",
+            ),
+        ];
+        for (src, line, col, msg) in cases {
+            let e = error(src);
+            assert!(
+                e.message.contains(msg) && (e.line, e.column) == (*line, *col),
+                "{src:?}\n  got:  {e}\n  want: line {line}, column {col}: …{msg}…"
+            );
+        }
+        let e = error("input x = 1\nparam w = 2\ny = tanhh(w * x)\ntarget y = 1");
+        assert_eq!(
+            e.to_string(),
+            "line 3, column 5: unknown function `tanhh` (did you mean `tanh`?)"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        // Half the browser's stack (about 1 MB) is enough for the worst case, even in a debug build.
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(deep_nesting)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn deep_nesting() {
+        for src in [
+            format!(
+                "input x = 1; y = {}x{}; target y = 0",
+                "(".repeat(5000),
+                ")".repeat(5000)
+            ),
+            format!("input x = 1; y = {}x; target y = 0", "-".repeat(5000)),
+            format!("input x = 1; y = x{}; target y = 0", "^2".repeat(5000)),
+            format!("input x = 1; y = x{}; target y = 0", " * x".repeat(5000)),
+            format!(
+                "input x = 1; y = {}x{}; target y = 0",
+                "sin(".repeat(5000),
+                ")".repeat(5000)
+            ),
+        ] {
+            assert!(error(&src).message.contains("nested too deeply"));
+        }
+        // Long flat sums are fine.
+        let src = format!("input x = 1; y = x{}; target y = 0", " + x".repeat(5000));
+        assert_eq!(parse(&src).unwrap().nodes[1].parents.len(), 5001);
+    }
+
+    #[test]
+    fn text_round_trip() {
+        for p in presets::all() {
+            let f = p.graph().unwrap();
+            let text = to_text(&f).unwrap_or_else(|| panic!("{}: no text", p.key));
+            let g = parse(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", p.key));
+            assert_eq!(g.nodes, f.nodes, "{}\n{text}", p.key);
+            assert_eq!(
+                (
+                    &g.name,
+                    &g.output,
+                    &g.target,
+                    g.inference_rate,
+                    g.steps,
+                    &g.record_steps
+                ),
+                (
+                    &f.name,
+                    &f.output,
+                    &f.target,
+                    f.inference_rate,
+                    f.steps,
+                    &f.record_steps
+                )
+            );
+        }
+        // Intermediates and constants print inline.
+        let f = parse(CHAIN).unwrap();
+        assert_eq!(
+            to_text(&f).unwrap(),
+            "input x = 0.8\nparam w1 = 1.5, w2 = -0.9\nh = tanh(w1 * x)\ny = w2 * h\ntarget y = 0.4\n"
+        );
+        let src =
+            "input x = 2; y = (x - (x - 3)) * -x / 4 + (-2)^2 + (x + x) + 1e-9 * x; target y = 1";
+        let f = parse(src).unwrap();
+        let text = to_text(&f).unwrap();
+        same_graph(&parse(&text).unwrap(), &f);
+        // Not representable: ids that are not names.
+        let mut g = preset("chain");
+        g.nodes[0].id = "x 1".into();
+        assert_eq!(to_text(&g), None);
+    }
+
+    fn valid(f: &GraphFile) {
+        let mut seen: HashSet<&str> = HashSet::new();
+        for n in &f.nodes {
+            for p in &n.parents {
+                assert!(
+                    seen.contains(p.as_str()),
+                    "parent {p} of {} not before it",
+                    n.id
+                );
+            }
+            assert!(seen.insert(&n.id), "duplicate id {}", n.id);
+            assert!(n.parents.iter().all(|p| *p != f.output));
+        }
+        assert!(seen.contains(f.output.as_str()));
+    }
+
+    /// Mutates a valid program with a few edits driven by `ops`.
+    fn mutate(src: &str, ops: &[(u8, usize, char)]) -> String {
+        let mut s: Vec<char> = src.chars().collect();
+        for &(kind, at, c) in ops {
+            let i = if s.is_empty() { 0 } else { at % (s.len() + 1) };
+            match kind % 4 {
+                0 => s.insert(i, c),
+                1 if i < s.len() => {
+                    s.remove(i);
+                }
+                2 if i < s.len() => s[i] = c,
+                _ => {
+                    // Duplicate a slice (e.g. a line or a bracket).
+                    let j = (i + 1 + at % 7).min(s.len());
+                    let piece: Vec<char> = s[i..j].to_vec();
+                    for (k, ch) in piece.into_iter().enumerate() {
+                        s.insert(j + k, ch);
+                    }
+                }
+            }
+        }
+        s.into_iter().collect()
+    }
+
+    const SEEDS: &[&str] = &[
+        CHAIN,
+        "input y0 = 5; param th = 2\ny1 = th * y0; y2 = sqrt(y1); y3 = y0^2; y4 = tan(y2) + sin(y3)\ntarget y4 = 1\nrate = 0.1; steps = 50",
+        "input x = [1, -0.5]\nparam W1 = [[0.5, -0.3], [0.8, 0.2], [-0.4, 0.6]], b1 = [0.1, -0.2, 0.05]\nparam W2 = [[0.7, -0.5, 0.3]], b2 = [0.1]\nh = linear(W1, x, b1, act = tanh)\ny = W2 @ h + b2 - -x / 2\nvariance h = 2\ntarget y = [0.8]\nname = \"mlp\"",
+        "input x = 1; param w = 2\ny = add(sum([1, 2] * w), x**2, pre = [exp, relu]) # comment\ntarget y = 0",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(10_000))]
+
+        #[test]
+        fn never_panics_on_any_string(s in "\\PC{0,200}") {
+            if let Ok(f) = parse(&s) { valid(&f); }
+        }
+
+        #[test]
+        fn never_panics_on_language_like_text(
+            s in "[a-z0-9xyw_ =+*/^@().,;#\\[\\]\n\"-]{0,120}"
+        ) {
+            if let Ok(f) = parse(&s) {
+                valid(&f);
+                if let Some(t) = to_text(&f) { same_graph(&parse(&t).unwrap(), &f); }
+            }
+        }
+
+        #[test]
+        fn mutated_programs_parse_or_fail_cleanly(
+            seed in 0..SEEDS.len(),
+            ops in proptest::collection::vec(
+                (0u8..4, 0usize..10_000, proptest::sample::select(
+                    "()[]=+-*/^@,;#\n\"x1.e ".chars().collect::<Vec<_>>())),
+                1..4)
+        ) {
+            let src = mutate(SEEDS[seed], &ops);
+            match parse(&src) {
+                Ok(f) => {
+                    valid(&f);
+                    let t = to_text(&f).expect("a parsed graph prints");
+                    same_graph(&parse(&t).unwrap(), &f);
+                }
+                Err(e) => {
+                    proptest::prop_assert!(e.line >= 1 && e.column >= 1);
+                    proptest::prop_assert!(e.line <= src.lines().count() + 1);
+                    proptest::prop_assert!(!e.message.is_empty());
+                }
+            }
+        }
+    }
 }
