@@ -1130,7 +1130,7 @@ fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
             )
         })
         .filter(|(d, _)| *d <= max)
-        .min_by_key(|(d, _)| *d)
+        .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
 }
 
@@ -1474,14 +1474,21 @@ pub fn parse(src: &str) -> Result<GraphFile, ExprError> {
             format!("the target `{out}` is used by `{u}`: the target must be the final node, which nothing else uses"),
         );
     }
-    for (n, (kind, pos, _)) in &b.defined {
-        if *kind == Kind::Computed && *n != out && !users.contains_key(n.as_str()) {
-            return err(
-                pos.line,
-                pos.col,
-                format!("`{n}` is computed but never used and is not the target: every computed node must lead to the target `{out}`"),
-            );
-        }
+    let mut unused: Vec<(&String, &Pos)> = b
+        .defined
+        .iter()
+        .filter(|(n, (kind, _, _))| {
+            *kind == Kind::Computed && **n != out && !users.contains_key(n.as_str())
+        })
+        .map(|(n, (_, pos, _))| (n, pos))
+        .collect();
+    unused.sort_by_key(|(_, p)| (p.line, p.col));
+    if let Some((n, pos)) = unused.first() {
+        return err(
+            pos.line,
+            pos.col,
+            format!("`{n}` is computed but never used and is not the target: every computed node must lead to the target `{out}`"),
+        );
     }
     for (n, pos, v) in variances {
         let idx = check_defined(&b, &n, &pos, "variance")?;
@@ -1513,7 +1520,12 @@ fn check_defined(b: &Builder, n: &str, pos: &Pos, what: &str) -> Result<usize, E
             ),
         ),
         None => {
-            let hint = suggest(n, b.defined.keys().map(|s| s.as_str()))
+            let computed = b
+                .defined
+                .iter()
+                .filter(|(_, (k, _, _))| *k == Kind::Computed)
+                .map(|(s, _)| s.as_str());
+            let hint = suggest(n, computed)
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             err(
