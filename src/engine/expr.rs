@@ -57,12 +57,26 @@
 //! Keywords (`input`, `param`, `target`, `variance`, `rate`, `steps`, `record`, `name`) and
 //! function names cannot be used as node names.
 //!
-//! [`parse`] turns text into a [`GraphFile`] or an [`ExprError`] that says where
-//! (`line 3, column 9: unknown function `tanhh` (did you mean `tanh`?)`); it never panics.
-//! [`to_text`] prints a graph file back as text.
+//! [`parse`] turns text into a [`GraphFile`], or into an [`ExprError`] that says where and what
+//! in one sentence, e.g. ``line 3, column 5: unknown function `tanhh` (did you mean `tanh`?)``.
+//! It never panics, whatever the text. [`to_text`] prints a graph file back as text, and
+//! [`HELP`] is a short cheat sheet for the editor.
 use super::format::{GraphFile, JsonValue, NodeSpec};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+/// A cheat sheet of the language, for the editor's help panel (plain text).
+pub const HELP: &str = "\
+input x = 0.8              clamped input (number, vector [1, 2] or matrix [[1, 2], [3, 4]])
+param w1 = 1.5, w2 = -0.9  parameters
+h = tanh(w1 * x)           a computed node (inner operations get ids like mul1)
+y = w2 * h
+target y = 0.4             the output node and its target (required, once)
+rate = 0.1; steps = 200    optional settings; also record = [0, 1, 5], variance y = 2, name = \"…\"
+operators:  + - * / (by a number only) @ (matmul) ^2 (square), unary -, parentheses
+functions:  tanh sigmoid relu sin cos exp square sqrt tan identity sum matmul linear add sub mul
+layers:     linear(W, x, b, act = tanh)   fused: add(t, s, pre = [tan, sin])
+comments start with #; statements end at a newline or ;";
 
 /// A parse error: where (1-based line and column, counted in characters) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
