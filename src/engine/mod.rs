@@ -8,10 +8,16 @@
 //! * [`relax`]: the relaxation [`Session`] (fixed prediction, strict, Z-IL, fixed prediction at
 //!   rate 1), energy, metrics, history, divergence guard.
 //! * [`trace`]: the trace JSON of `graph-format.md`.
+//! * [`expr`]: the expression language (text → graph file).
+//! * [`presets`]: the built-in graphs.
+//! * [`datasets`]: seeded datasets for learning.
 pub mod backprop;
+pub mod datasets;
+pub mod expr;
 pub mod format;
 pub mod graph;
 pub mod ops;
+pub mod presets;
 pub mod relax;
 pub mod tensor;
 pub mod trace;

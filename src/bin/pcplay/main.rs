@@ -20,12 +20,8 @@ fn load_graph(path: &str) -> Result<Graph, String> {
     if text.trim_start().starts_with('{') {
         Graph::from_json(&text).map_err(|e| format!("{path}: {e}"))
     } else {
-        // TODO(expr): when `engine::expr` lands, parse the expression language here:
-        //   let file = pc_playground::engine::expr::parse(&text).map_err(|e| format!("{path}: {e}"))?;
-        //   Graph::from_file(&file).map_err(|e| format!("{path}: {e}"))
-        Err(format!(
-            "{path}: the file does not start with '{{', and the expression language is not supported yet."
-        ))
+        let file = pc_playground::engine::expr::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+        Graph::from_file(&file).map_err(|e| format!("{path}: {e}"))
     }
 }
 
