@@ -261,9 +261,10 @@ impl Component for App {
                 <main class="grid">
                     <section class="panel graph-panel" aria-label="Graph">
                         <div class="graph-head">
-                            <h2>{ blurb }</h2>
+                            <h2>{ st.info.name.clone() }</h2>
                             <span class="muted small">{ format!("depth {} · {leveled}", st.info.depth) }</span>
                         </div>
+                        <p class="blurb muted">{ blurb }</p>
                         <div class="graph-wrap">
                             <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} />
                         </div>

@@ -310,6 +310,10 @@ impl Sim {
         self.session.set_eta(eta);
     }
 
+    pub fn eta(&self) -> f64 {
+        self.session.eta()
+    }
+
     pub fn step(&self) -> usize {
         self.session.step()
     }
