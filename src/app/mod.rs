@@ -5,14 +5,19 @@
 //! * [`layout`]: layered graph layout (pure, unit-tested natively).
 //! * [`graph_view`], [`plots`], [`controls`]: the views.
 //! * [`text`]: every user-facing string and the finite-only number formatter.
+//! * [`a11y`]: live announcements, theme (light / dark / auto), media-query watches;
+//!   [`table_view`]: the node values as tables; [`palette`]: colour-vision-safe colours.
+pub mod a11y;
 pub mod clock;
 pub mod controls;
 pub mod graph_view;
 pub mod layout;
+pub mod palette;
 pub mod plots;
 pub mod presets;
 pub mod sim;
 pub mod state;
+pub mod table_view;
 pub mod text;
 
 use std::rc::Rc;
@@ -39,6 +44,10 @@ pub enum Msg {
     Cmd(Cmd),
     Frame(f64),
     Key(KeyboardEvent),
+    /// `prefers-color-scheme: dark` changed (matters for the `auto` theme).
+    SystemDark(bool),
+    /// `prefers-reduced-motion: reduce` changed.
+    Reduced(bool),
 }
 
 pub struct App {
@@ -49,6 +58,13 @@ pub struct App {
     shown: Rc<Vec<Vec<f64>>>,
     reduced: bool,
     target: Rc<Vec<f64>>,
+    /// The live region's sentence, and what it was computed from.
+    announce: AttrValue,
+    seen: a11y::Seen,
+    system_dark: bool,
+    /// (choice, system dark) last put on `<html>`.
+    applied_theme: Option<(state::Theme, bool)>,
+    _watches: Vec<a11y::MediaWatch>,
 }
 
 /// Time constant (ms) of the visual smoothing between engine states.
@@ -106,6 +122,25 @@ impl App {
         moved
     }
 
+    /// After every change: the live region's sentence and the theme on `<html>`.
+    /// Returns whether the announcement changed.
+    fn after_change(&mut self) -> bool {
+        let theme = (self.st.theme, self.system_dark);
+        if self.applied_theme != Some(theme) {
+            a11y::apply_theme(theme.0, theme.1);
+            self.applied_theme = Some(theme);
+        }
+        let said = a11y::announcement(&self.seen, &self.st);
+        self.seen = a11y::Seen::of(&self.st);
+        match said {
+            Some(m) if m != self.announce.as_str() => {
+                self.announce = m.into();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `window.__pc` for tests and host pages.
     fn publish(&self) {
         let Some(w) = web_sys::window() else { return };
@@ -131,6 +166,7 @@ impl App {
             JsValue::from_bool(self.st.status == Status::Diverged),
         );
         set("status", JsValue::from_str(self.st.status.name()));
+        set("theme", JsValue::from_str(self.st.theme.name()));
         let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__pc"), &o);
     }
 
@@ -167,6 +203,11 @@ impl Component for App {
         let st = AppState::new(ctx.props().autoplay && !reduced);
         let target = Rc::new(st.sim.target());
         let clock = Clock::start(ctx.link().callback(Msg::Frame));
+        let watches = [
+            a11y::MediaWatch::new(a11y::DARK_QUERY, ctx.link().callback(Msg::SystemDark)),
+            a11y::MediaWatch::new(a11y::REDUCED_QUERY, ctx.link().callback(Msg::Reduced)),
+        ];
+        let seen = a11y::Seen::of(&st);
         let mut app = App {
             st,
             _clock: Some(clock),
@@ -174,7 +215,16 @@ impl Component for App {
             shown: Rc::new(vec![]),
             reduced,
             target,
+            announce: AttrValue::default(),
+            seen,
+            system_dark: a11y::system_dark(),
+            applied_theme: None,
+            _watches: watches.into_iter().flatten().collect(),
         };
+        if let Some(t) = a11y::stored_theme() {
+            app.st.apply(Cmd::SetTheme(t));
+        }
+        app.after_change();
         app.sync_shown();
         app.publish();
         app
@@ -189,6 +239,7 @@ impl Component for App {
                 let moved = self.smooth(dt);
                 if n > 0 {
                     self.publish();
+                    self.after_change();
                 }
                 n > 0 || moved
             }
@@ -199,16 +250,28 @@ impl Component for App {
                     self.sync_shown();
                 }
                 self.publish();
-                changed
+                self.after_change() || changed
             }
             Msg::Key(e) => match self.on_key(&e) {
                 Some(cmd) => {
                     let changed = self.st.apply(cmd);
                     self.publish();
-                    changed
+                    self.after_change() || changed
                 }
                 None => false,
             },
+            Msg::SystemDark(d) => {
+                self.system_dark = d;
+                self.after_change();
+                true
+            }
+            Msg::Reduced(r) => {
+                self.reduced = r;
+                if r {
+                    self.sync_shown();
+                }
+                true
+            }
         }
     }
 
@@ -249,9 +312,11 @@ impl Component for App {
         html! {
             <div class="app" tabindex="-1" {onkeydown}>
                 <header class="top">
+                    <a11y::ThemeToggle theme={st.theme} on_cmd={on_cmd.clone()} />
                     <h1>{ text::TITLE }</h1>
                     <p class="intro">{ text::INTRO }</p>
                 </header>
+                <a11y::LiveRegion message={self.announce.clone()} />
                 <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
                 <div class="bar">
                     { html! { <Transport ..cprops.clone() /> } }
@@ -263,10 +328,17 @@ impl Component for App {
                         <div class="graph-head">
                             <h2>{ st.info.name.clone() }</h2>
                             <span class="muted small">{ format!("depth {} · {leveled}", st.info.depth) }</span>
+                            <button type="button" id="table-toggle" class="table-toggle" aria-pressed={st.table.to_string()}
+                                aria-controls="graph-area" title={a11y::TABLE_TOGGLE_HINT}
+                                onclick={on_cmd.reform({ let t = st.table; move |_| Cmd::ShowTable(!t) })}>{ a11y::TABLE_TOGGLE }</button>
                         </div>
                         <p class="blurb muted">{ blurb }</p>
-                        <div class="graph-wrap">
-                            <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} />
+                        <div class="graph-wrap" id="graph-area">
+                            if st.table {
+                                <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
+                            } else {
+                                <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} />
+                            }
                         </div>
                         <div class="stats" aria-live="off">
                             <span>{ text::GAP_OVERALL }{ " " }<output id="gap-overall" data-value={full(s.gap_overall())}>{ sci(s.gap_overall()) }</output></span>
@@ -278,7 +350,7 @@ impl Component for App {
                             { html! { <DataInputs ..cprops.clone() /> } }
                         </div>
                     </section>
-                    <aside class="panel plots-panel">
+                    <aside class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
                         <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} />
                     </aside>
                 </main>
