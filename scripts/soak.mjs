@@ -122,8 +122,10 @@ await page.evaluate(() => clearInterval(window.__soakKicker));
 await browser.close();
 await new Promise((r) => server.close(r));
 
-// Warm-up: the first two samples (one minute at the default interval) are left out of the fit.
-const fit = samples.length > 4 ? samples.slice(2) : samples;
+// Warm-up: with --preset rotate, the first round through every graph (the allocator grows to
+// the largest graph once); else the first two samples. Left out of the fit.
+const warm = PRESET === 'rotate' ? presets.length : 2;
+const fit = samples.length > warm + 2 ? samples.slice(warm) : samples;
 const xs = fit.map((s) => s.minute);
 const per = (key) => +slope(xs, fit.map((s) => s[key] ?? 0)).toFixed(1);
 const first = samples[0], last = samples[samples.length - 1];
@@ -131,6 +133,7 @@ const summary = {
   minutes: MINUTES,
   interval_s: INTERVAL,
   samples: samples.length,
+  warm_up_samples: samples.length > warm + 2 ? warm : 0,
   wasm_bytes: { first: first.wasm_bytes, last: last.wasm_bytes, max: Math.max(...samples.map((s) => s.wasm_bytes ?? 0)), slope_per_min: per('wasm_bytes') },
   js_heap_used: { first: first.js_heap_used, last: last.js_heap_used, max: Math.max(...samples.map((s) => s.js_heap_used)), slope_per_min: per('js_heap_used') },
   dom_nodes: { first: first.dom_nodes, last: last.dom_nodes, slope_per_min: per('dom_nodes') },

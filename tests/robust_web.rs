@@ -102,9 +102,16 @@ async fn hostile_node_ids_render_as_text_never_as_markup() {
         .render();
     sleep(300).await; // an <img src=x> would have failed to load and fired onerror by now
     assert_eq!(hits.get(), 0, "alert() was called");
-    assert!(root.query_selector("img").unwrap().is_none(), "an <img> element was created");
-    assert!(root.query_selector("script").unwrap().is_none(), "a <script> element was created");
-    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &JsValue::from_str("__pwned")).unwrap();
+    assert!(
+        root.query_selector("img").unwrap().is_none(),
+        "an <img> element was created"
+    );
+    assert!(
+        root.query_selector("script").unwrap().is_none(),
+        "a <script> element was created"
+    );
+    let pwned =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &JsValue::from_str("__pwned")).unwrap();
     assert!(pwned.is_undefined());
     let all = root.text_content().unwrap_or_default();
     assert!(all.contains(EVIL), "the id appears literally: {all}");
@@ -126,15 +133,35 @@ async fn the_table_view_has_caption_headers_and_every_node() {
     assert_eq!(toggle.get_attribute("aria-pressed").unwrap(), "false");
     click(&root, "#table-toggle");
     sleep(40).await;
-    assert_eq!(q(&root, "#table-toggle").get_attribute("aria-pressed").unwrap(), "true");
-    assert!(root.query_selector("svg#graph").unwrap().is_none(), "the table replaces the picture");
+    assert_eq!(
+        q(&root, "#table-toggle")
+            .get_attribute("aria-pressed")
+            .unwrap(),
+        "true"
+    );
+    assert!(
+        root.query_selector("svg#graph").unwrap().is_none(),
+        "the table replaces the picture"
+    );
     let caption = text(&root, "#values-table caption");
     assert!(caption.contains("iteration 0"), "{caption}");
-    let cols = root.query_selector_all("#values-table thead th[scope='col']").unwrap();
+    let cols = root
+        .query_selector_all("#values-table thead th[scope='col']")
+        .unwrap();
     assert_eq!(cols.length(), 7);
     // the paper graph: 6 computed nodes, θ and y0 as leaves
-    assert_eq!(root.query_selector_all("#values-table tbody th[scope='row']").unwrap().length(), 6);
-    assert_eq!(root.query_selector_all("#params-table tbody th[scope='row']").unwrap().length(), 2);
+    assert_eq!(
+        root.query_selector_all("#values-table tbody th[scope='row']")
+            .unwrap()
+            .length(),
+        6
+    );
+    assert_eq!(
+        root.query_selector_all("#params-table tbody th[scope='row']")
+            .unwrap()
+            .length(),
+        2
+    );
     // numbers follow the engine: after some steps, ε of y1 in the table is the graph's
     for _ in 0..5 {
         click(&root, "#step");
@@ -148,7 +175,9 @@ async fn the_table_view_has_caption_headers_and_every_node() {
     assert!(e.is_finite() && e != 0.0, "ε_y1 = {eps}");
     click(&root, "#table-toggle");
     sleep(40).await;
-    let g = q(&root, "g.node[data-id='y1']").get_attribute("data-eps").unwrap();
+    let g = q(&root, "g.node[data-id='y1']")
+        .get_attribute("data-eps")
+        .unwrap();
     assert_eq!(g, eps, "table and picture show the same ε");
 }
 
@@ -175,7 +204,10 @@ async fn the_live_region_announces_changes_not_ticks() {
         "{t}"
     );
     let iter = text(&root, "#iter");
-    assert!(t.contains(&format!("iteration {iter};")), "{t} vs #iter {iter}");
+    assert!(
+        t.contains(&format!("iteration {iter};")),
+        "{t} vs #iter {iter}"
+    );
     click(&root, "#reset");
     sleep(40).await;
     assert_eq!(text(&root, "#announce"), "Reset to iteration 0; paused.");
@@ -194,12 +226,27 @@ async fn the_live_region_announces_changes_not_ticks() {
 #[wasm_bindgen_test]
 async fn the_theme_toggle_sets_data_theme_on_html() {
     let root = mount_app().await;
-    let html = web_sys::window().unwrap().document().unwrap().document_element().unwrap();
+    let html = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .document_element()
+        .unwrap();
     click(&root, "#theme-dark");
     sleep(40).await;
     assert_eq!(html.get_attribute("data-theme").unwrap(), "dark");
-    assert_eq!(q(&root, "#theme-dark").get_attribute("aria-pressed").unwrap(), "true");
-    assert_eq!(q(&root, "#theme-auto").get_attribute("aria-pressed").unwrap(), "false");
+    assert_eq!(
+        q(&root, "#theme-dark")
+            .get_attribute("aria-pressed")
+            .unwrap(),
+        "true"
+    );
+    assert_eq!(
+        q(&root, "#theme-auto")
+            .get_attribute("aria-pressed")
+            .unwrap(),
+        "false"
+    );
     click(&root, "#theme-light");
     sleep(40).await;
     assert_eq!(html.get_attribute("data-theme").unwrap(), "light");

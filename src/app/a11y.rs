@@ -103,7 +103,9 @@ pub fn announcement(before: &Seen, st: &AppState) -> Option<String> {
     }
     if now.status != before.status {
         match now.status {
-            Status::Settled => return Some(settled_sentence("Settled", step, st.snap.gap_overall())),
+            Status::Settled => {
+                return Some(settled_sentence("Settled", step, st.snap.gap_overall()))
+            }
             Status::Finished => {
                 return Some(settled_sentence("Finished", step, st.snap.gap_overall()))
             }

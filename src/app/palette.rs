@@ -17,7 +17,9 @@ pub const POS: &str = "#e66c00";
 pub const NEG: &str = "#1f6fd1";
 
 /// Okabe–Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion.
-pub const PALETTE: [&str; 6] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"];
+pub const PALETTE: [&str; 6] = [
+    "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+];
 
 /// Plot backgrounds (light and dark theme), as drawn by `plots`.
 pub const PLOT_BG_LIGHT: &str = "#ffffff";
@@ -30,7 +32,8 @@ pub fn node_colour(i: usize) -> &'static str {
 /// `#rrggbb` → linear-light RGB in [0, 1].
 pub fn linear_rgb(hex: &str) -> [f64; 3] {
     let ch = |i: usize| {
-        let c = u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as f64 / 255.0;
+        let c =
+            u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as f64 / 255.0;
         if c <= 0.04045 {
             c / 12.92
         } else {
@@ -137,7 +140,9 @@ mod tests {
 
     #[test]
     fn the_test_can_fail_the_old_palette_did() {
-        let old = ["#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#882255", "#44aa99", "#999933", "#8c564b"];
+        let old = [
+            "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#882255", "#44aa99", "#999933", "#8c564b",
+        ];
         let (d, _, _) = min_delta_e(&old, Cvd::Deutan);
         assert!(d < 15.0, "ΔE {d}");
     }
@@ -151,7 +156,11 @@ mod tests {
         // both readable as graphics on both themes (WCAG 1.4.11: 3:1)
         for bg in [PLOT_BG_LIGHT, PLOT_BG_DARK] {
             for fg in [POS, NEG] {
-                assert!(contrast(fg, bg) >= 3.0, "{fg} on {bg}: {:.2}", contrast(fg, bg));
+                assert!(
+                    contrast(fg, bg) >= 3.0,
+                    "{fg} on {bg}: {:.2}",
+                    contrast(fg, bg)
+                );
             }
         }
     }
@@ -162,7 +171,11 @@ mod tests {
         // 2 px wide and named in the key); nothing may fall below 2:1.
         for bg in [PLOT_BG_LIGHT, PLOT_BG_DARK] {
             for fg in PALETTE {
-                assert!(contrast(fg, bg) >= 2.0, "{fg} on {bg}: {:.2}", contrast(fg, bg));
+                assert!(
+                    contrast(fg, bg) >= 2.0,
+                    "{fg} on {bg}: {:.2}",
+                    contrast(fg, bg)
+                );
             }
         }
     }

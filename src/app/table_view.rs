@@ -49,7 +49,11 @@ pub fn table_view(p: &TableProps) -> Html {
         .nodes
         .iter()
         .all(|n| n.kind != Kind::Computed || n.variance == 1.0);
-    let gap_head = if unit_var { "|ε − δ|" } else { "|ε/σ² − δ|" };
+    let gap_head = if unit_var {
+        "|ε − δ|"
+    } else {
+        "|ε/σ² − δ|"
+    };
     let mut computed_rows = vec![];
     let mut leaf_rows = vec![];
     for (i, n) in info.nodes.iter().enumerate() {
