@@ -232,6 +232,8 @@ pub struct Session {
     settle_tol: f64,
     limit: f64,
     history: History,
+    /// [`Session::set_leaves`]: the overwritten numbers, to restore on error.
+    backup: Vec<f64>,
 }
 
 fn slice<'a>(buf: &'a [f64], off: &[usize], len: &[usize], i: usize) -> &'a [f64] {
@@ -310,6 +312,7 @@ impl Session {
             change_scale: 1.0,
             settle_tol: 1e-12,
             limit: DIVERGENCE_LIMIT,
+            backup: Vec::new(),
             reference,
             graph,
         };
@@ -386,6 +389,103 @@ impl Session {
         let r = Reference::compute(&g)?;
         self.graph = g;
         self.reference = r;
+        self.reset();
+        Ok(())
+    }
+
+    /// Set several leaves (flat row-major data, same length as the node) and optionally the
+    /// target in place, then recompute the feedforward pass and backprop and reset: the fast
+    /// path for learning (no graph clone; no allocation once the internal backup buffer has
+    /// grown). On error the session is unchanged.
+    pub fn set_leaves(
+        &mut self,
+        leaves: &[(usize, &[f64])],
+        target: Option<&[f64]>,
+    ) -> Result<(), GraphError> {
+        // validate first
+        for &(i, data) in leaves {
+            let n = self
+                .graph
+                .nodes()
+                .get(i)
+                .ok_or_else(|| GraphError::BadIndex {
+                    index: i,
+                    detail: "does not name a node".into(),
+                })?;
+            if !n.is_leaf() {
+                return Err(GraphError::BadIndex {
+                    index: i,
+                    detail: format!("is the computed node '{}', not an input or param", n.id),
+                });
+            }
+            if data.len() != n.shape.len() {
+                return Err(GraphError::ShapeMismatch {
+                    node: n.id.clone(),
+                    detail: format!(
+                        "the new value has {} numbers but the node is {}",
+                        data.len(),
+                        n.shape
+                    ),
+                });
+            }
+            if data.iter().any(|x| !x.is_finite()) {
+                return Err(GraphError::NonFinite {
+                    place: format!("A number in the new value of node '{}'", n.id),
+                });
+            }
+        }
+        if let Some(t) = target {
+            let shape = self.graph.target().shape;
+            if t.len() != self.graph.target().data.len() {
+                return Err(GraphError::TargetShape {
+                    expected: shape,
+                    got: super::tensor::Shape::Vector(t.len()),
+                });
+            }
+            if t.iter().any(|x| !x.is_finite()) {
+                return Err(GraphError::NonFinite {
+                    place: "A number in the new target".into(),
+                });
+            }
+        }
+        // back up, write, recompute; restore on error
+        let mut backup = std::mem::take(&mut self.backup);
+        backup.clear();
+        for &(i, data) in leaves {
+            if let Some(d) = self.graph.leaf_data_mut(i) {
+                backup.extend_from_slice(d);
+                d.copy_from_slice(data);
+            }
+        }
+        if let Some(t) = target {
+            let d = self.graph.target_data_mut();
+            backup.extend_from_slice(d);
+            d.copy_from_slice(t);
+        }
+        let result = self
+            .reference
+            .recompute(&self.graph, &mut self.gz, &mut self.scratch);
+        if result.is_err() {
+            let mut k = 0;
+            for &(i, _) in leaves {
+                if let Some(d) = self.graph.leaf_data_mut(i) {
+                    let l = d.len();
+                    d.copy_from_slice(&backup[k..k + l]);
+                    k += l;
+                }
+            }
+            if target.is_some() {
+                let d = self.graph.target_data_mut();
+                let l = d.len();
+                d.copy_from_slice(&backup[k..k + l]);
+            }
+            // the old state was valid, so this succeeds
+            let _ = self
+                .reference
+                .recompute(&self.graph, &mut self.gz, &mut self.scratch);
+        }
+        self.backup = backup;
+        result?;
         self.reset();
         Ok(())
     }
