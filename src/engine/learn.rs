@@ -585,8 +585,12 @@ impl Trainer {
         let (o, l) = (lay.off[out], lay.len[out]);
         let var = g.nodes()[out].variance;
         self.bp_buf.iter_mut().for_each(|v| *v = 0.0);
-        for k in 0..l {
-            self.bp_buf[o + k] = -(t[k] - self.eval.v[o + k]) / var;
+        for ((b, y), t) in self.bp_buf[o..o + l]
+            .iter_mut()
+            .zip(&self.eval.v[o..o + l])
+            .zip(t)
+        {
+            *b = -(t - y) / var;
         }
         backprop_into_with(
             g,
@@ -664,8 +668,8 @@ impl Trainer {
             feedforward_into(g, &mut self.eval).map_err(|e| {
                 format!("Training stopped: the weights no longer give finite numbers ({e}). Lower the learning rate.")
             })?;
-            for k in 0..l {
-                let e = t[k] - self.eval.v[o + k];
+            for (y, t) in self.eval.v[o..o + l].iter().zip(t) {
+                let e = t - y;
                 sum += 0.5 * e * e / var;
             }
         }

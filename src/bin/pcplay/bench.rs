@@ -1,10 +1,12 @@
 //! `pcplay bench`: median time per relaxation tick (fixed prediction and strict) on every
-//! reference vector and on a 64-128-128-10 MLP (tanh hidden layers, linear output, batch 1,
-//! deterministic pseudo-random weights).
+//! built-in preset, on a 64-128-128-10 MLP (tanh hidden layers, linear output, batch 1,
+//! deterministic pseudo-random weights) and, when a directory is given, on the graph files in
+//! it (e.g. the reference vectors). The same code runs natively and as wasm32-wasip1 under
+//! Node's WASI (see BENCHMARKS.md).
 use std::process::ExitCode;
 use std::time::Instant;
 
-use pc_playground::engine::Graph;
+use pc_playground::engine::{presets, Graph};
 use pc_playground::engine::{GraphFile, JsonValue, NodeSpec, Session, Variant};
 
 /// A small deterministic generator (xorshift64*), uniform in [-1, 1).
@@ -86,11 +88,11 @@ pub fn mlp(sizes: &[usize], seed: u64) -> GraphFile {
 
 /// Median µs per tick over 9 batches of about 20 ms each.
 ///
-/// * `standalone`: `tick()` calls; every tick leaves the whole state fresh (leaf gradient
-///   estimates, metrics, history point).
+/// * `standalone`: `tick()` calls from a fresh session (every tick records a history point;
+///   the leaf gradient estimates are lazy and computed for the history every
+///   `history_param_stride()`-th step).
 /// * otherwise: `run(batch)` after 70 000 warm-up ticks, i.e. the app's per-frame call with the
-///   history already decimated (stride 32): leaf gradients and metrics only on recorded ticks
-///   and at the end of the batch.
+///   history already decimated (stride 32).
 fn time_ticks(g: &Graph, variant: Variant, eta: f64, standalone: bool) -> Option<f64> {
     let mut s = Session::new(g.clone(), variant, eta).ok()?;
     s.set_divergence_limit(f64::INFINITY);
@@ -121,22 +123,26 @@ fn time_ticks(g: &Graph, variant: Variant, eta: f64, standalone: bool) -> Option
     times.get(times.len() / 2).copied()
 }
 
-fn vector_dir(arg: Option<&str>) -> Option<std::path::PathBuf> {
-    if let Some(d) = arg {
-        return Some(d.into());
-    }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    [root.join("../shared/vectors"), root.join("tests/vectors")]
-        .into_iter()
-        .find(|p| p.is_dir())
-}
-
 pub fn run(dir: Option<&str>) -> ExitCode {
     let mut rows: Vec<(String, usize, Graph)> = Vec::new();
-    if let Some(dir) = vector_dir(dir) {
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-            .unwrap_or_default();
+    for p in presets::all() {
+        match p
+            .graph()
+            .map_err(|e| e.to_string())
+            .and_then(|f| Graph::from_file(&f).map_err(|e| e.to_string()))
+        {
+            Ok(g) => rows.push((format!("preset {}", p.key), g.layout().total, g)),
+            Err(e) => eprintln!("preset {}: {e}", p.key),
+        }
+    }
+    if let Some(dir) = dir {
+        let mut files: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(r) => r.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+            Err(e) => {
+                eprintln!("cannot read {dir}: {e}");
+                return ExitCode::from(2);
+            }
+        };
         files.sort();
         for f in files {
             let name = f
