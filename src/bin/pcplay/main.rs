@@ -12,7 +12,7 @@ use pc_playground::engine::{trace, Graph};
 mod bench;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: pcplay trace FILE | pcplay bench [GRAPH_DIR]");
+    eprintln!("usage: pcplay trace FILE | pcplay bench [GRAPH_DIR | --mlp]");
     ExitCode::from(2)
 }
 
