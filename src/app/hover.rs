@@ -559,7 +559,6 @@ fn row(q: &'static str, label: String, x: f64) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct CardProps {
     pub card: Option<Rc<Card>>,
     pub info: Rc<GraphInfo>,
@@ -568,7 +567,7 @@ pub struct CardProps {
     pub on_close: Callback<()>,
 }
 
-#[function_component(CardView)]
+/// The card slot (a plain function: it re-renders with the app anyway).
 pub fn card_view(p: &CardProps) -> Html {
     let Some(c) = p.card.as_deref() else {
         return html! { <div id="card" class="card-slot empty" aria-live="polite"><p class="muted small">{ ts::CARD_HINT }</p></div> };

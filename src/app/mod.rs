@@ -555,8 +555,8 @@ impl Component for App {
                                     <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} />
         { overlay }
                                 </div>
-                                <hover::CardView {card} info={st.info.clone()} alpha={slowmo::ALPHA}
-                                    on_close={ctx.link().callback(|_| Msg::Stage(StageMsg::Close))} />
+                                { hover::card_view(&hover::CardProps { card, info: st.info.clone(), alpha: slowmo::ALPHA,
+                            on_close: ctx.link().callback(|_| Msg::Stage(StageMsg::Close)) }) }
                                 <div class="stats" aria-live="off">
                                     <span>{ text::GAP_OVERALL }{ " " }<output id="gap-overall" data-value={full(s.gap_overall())}>{ sci(s.gap_overall()) }</output></span>
                                     <span>{ "energy F " }<output id="energy">{ num(s.energy) }</output></span>
@@ -571,7 +571,7 @@ impl Component for App {
                                 <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} />
                             </aside>
                         </main>
-                        <story::Story />
+                        { story::story() }
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
                         </footer>
