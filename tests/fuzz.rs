@@ -25,21 +25,124 @@ fn cases() -> u32 {
 }
 
 const JSON_TOKENS: &[&str] = &[
-    "{", "}", "[", "]", "\"", ",", ":", "null", "true", "NaN", "Infinity", "1e999", "-1e999",
-    "1e-400", "-0", "0x10", "1e308", "-1", "0", "99999999999999999999", "\"id\"", "\"op\"",
-    "\"parents\"", "\"value\"", "\"output\"", "\"target\"", "\"variance\"", "\"pre\"", "\"act\"",
-    "\"steps\"", "\"format\"", "\"inference_rate\"", "\"record_steps\"", "\"sqrt\"",
-    "\"matmul\"", "\"linear\"", "\"sum\"", "\"tan\"", "\"input\"", "\"param\"", "\"add\"",
-    "[[1,2],[3,4]]", "[1,2,3]", "[]", "[[]]", "\"\\ud800\"", "\"\\u0000\"", "\"x\"", "\"y\"",
-    "\"<img src=x onerror=alert(1)>\"", "\u{202e}", "😀", "\u{feff}", "\\", "\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    ",",
+    ":",
+    "null",
+    "true",
+    "NaN",
+    "Infinity",
+    "1e999",
+    "-1e999",
+    "1e-400",
+    "-0",
+    "0x10",
+    "1e308",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "\"id\"",
+    "\"op\"",
+    "\"parents\"",
+    "\"value\"",
+    "\"output\"",
+    "\"target\"",
+    "\"variance\"",
+    "\"pre\"",
+    "\"act\"",
+    "\"steps\"",
+    "\"format\"",
+    "\"inference_rate\"",
+    "\"record_steps\"",
+    "\"sqrt\"",
+    "\"matmul\"",
+    "\"linear\"",
+    "\"sum\"",
+    "\"tan\"",
+    "\"input\"",
+    "\"param\"",
+    "\"add\"",
+    "[[1,2],[3,4]]",
+    "[1,2,3]",
+    "[]",
+    "[[]]",
+    "\"\\ud800\"",
+    "\"\\u0000\"",
+    "\"x\"",
+    "\"y\"",
+    "\"<img src=x onerror=alert(1)>\"",
+    "\u{202e}",
+    "😀",
+    "\u{feff}",
+    "\\",
+    "\n",
 ];
 
 const EXPR_TOKENS: &[&str] = &[
-    "input ", "param ", "target ", "variance ", "rate = ", "steps = ", "record = ", "name = ",
-    "=", "+", "-", "*", "/", "@", "^2", "^", "(", ")", "[", "]", ",", ";", "\n", "#", "tanh(",
-    "sqrt(", "linear(", "sum(", "matmul(", "add(", "sub(", "mul(", "act = ", "pre = [", "1e999",
-    "NaN", "0", "-1", "1e-320", "2.5", "x", "y", "w1", "w2", "h", "\"", "ｘ", "😀", "\u{0}", "\t",
-    " ", "[[1, 2], [3, 4]]", "[1, 2]", "1e", ".", "..", "tanhh(", "relu(", "identity(", "σ",
+    "input ",
+    "param ",
+    "target ",
+    "variance ",
+    "rate = ",
+    "steps = ",
+    "record = ",
+    "name = ",
+    "=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "@",
+    "^2",
+    "^",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ";",
+    "\n",
+    "#",
+    "tanh(",
+    "sqrt(",
+    "linear(",
+    "sum(",
+    "matmul(",
+    "add(",
+    "sub(",
+    "mul(",
+    "act = ",
+    "pre = [",
+    "1e999",
+    "NaN",
+    "0",
+    "-1",
+    "1e-320",
+    "2.5",
+    "x",
+    "y",
+    "w1",
+    "w2",
+    "h",
+    "\"",
+    "ｘ",
+    "😀",
+    "\u{0}",
+    "\t",
+    " ",
+    "[[1, 2], [3, 4]]",
+    "[1, 2]",
+    "1e",
+    ".",
+    "..",
+    "tanhh(",
+    "relu(",
+    "identity(",
+    "σ",
 ];
 
 fn seeds_json() -> Vec<String> {
@@ -72,7 +175,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), any::<usize>()).prop_map(|(p, t)| Mutation::Insert(p, t)),
         (any::<usize>(), any::<char>()).prop_map(|(p, c)| Mutation::Replace(p, c)),
         any::<usize>().prop_map(Mutation::Truncate),
-        (any::<usize>(), any::<usize>(), 1usize..40).prop_map(|(a, b, n)| Mutation::Splice(a, b, n)),
+        (any::<usize>(), any::<usize>(), 1usize..40)
+            .prop_map(|(a, b, n)| Mutation::Splice(a, b, n)),
         (any::<usize>(), ".{0,6}").prop_map(|(p, s)| Mutation::InsertStr(p, s)),
     ]
 }
@@ -184,8 +288,10 @@ fn run_a_little(g: Graph) {
 #[test]
 #[ignore = "fuzzing: run by scripts/fuzz.sh"]
 fn fuzz_graph_from_json() {
-    fuzz("Graph::from_json", input(seeds_json(), JSON_TOKENS), |s| {
-        match Graph::from_json(s) {
+    fuzz(
+        "Graph::from_json",
+        input(seeds_json(), JSON_TOKENS),
+        |s| match Graph::from_json(s) {
             Ok(g) => {
                 run_a_little(g);
                 true
@@ -194,15 +300,17 @@ fn fuzz_graph_from_json() {
                 assert!(!e.to_string().trim().is_empty(), "empty error for {s:?}");
                 false
             }
-        }
-    });
+        },
+    );
 }
 
 #[test]
 #[ignore = "fuzzing: run by scripts/fuzz.sh"]
 fn fuzz_expr_parse() {
-    fuzz("expr::parse + Graph::from_file", input(seeds_expr(), EXPR_TOKENS), |s| {
-        match expr::parse(s) {
+    fuzz(
+        "expr::parse + Graph::from_file",
+        input(seeds_expr(), EXPR_TOKENS),
+        |s| match expr::parse(s) {
             Ok(f) => match Graph::from_file(&f) {
                 Ok(g) => {
                     run_a_little(g);
@@ -218,8 +326,8 @@ fn fuzz_expr_parse() {
                 assert!(e.line >= 1 && e.column >= 1, "position {e} for {s:?}");
                 false
             }
-        }
-    });
+        },
+    );
 }
 
 /// The generators themselves work (a quick run, not ignored, so CI keeps this file compiling
@@ -227,8 +335,16 @@ fn fuzz_expr_parse() {
 #[test]
 fn fuzz_smoke() {
     assert!(seeds_expr().len() >= 4, "presets print as expressions");
-    let s = apply("abcdef".into(), &[Mutation::Truncate(3), Mutation::Insert(1, 0)], &["X"]);
+    let s = apply(
+        "abcdef".into(),
+        &[Mutation::Truncate(3), Mutation::Insert(1, 0)],
+        &["X"],
+    );
     assert_eq!(s, "aXbc");
-    let s = apply("héllo".into(), &[Mutation::Delete(2, 1), Mutation::Replace(0, 'Z')], &[]);
+    let s = apply(
+        "héllo".into(),
+        &[Mutation::Delete(2, 1), Mutation::Replace(0, 'Z')],
+        &[],
+    );
     assert!(s.starts_with('Z'));
 }

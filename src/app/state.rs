@@ -36,6 +36,8 @@ pub enum Cmd {
     /// Show the node values as an accessible table instead of the picture.
     ShowTable(bool),
     DismissAlert,
+    /// Slow motion (see `slowmo`).
+    Slow(super::slowmo::SlowCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +103,8 @@ pub struct AppState {
     pub global_scale: bool,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
+    /// Slow motion, while walking through one relaxation.
+    pub slow: Option<super::slowmo::Slow>,
     debt: f64,
 }
 
@@ -126,6 +130,7 @@ impl AppState {
             theme: Theme::Auto,
             table: false,
             global_scale: false,
+            slow: None,
             debt: 0.0,
         };
         st.refresh();
@@ -135,14 +140,26 @@ impl AppState {
         st
     }
 
-    fn refresh(&mut self) {
+    pub(super) fn refresh(&mut self) {
         self.snap = Rc::new(self.sim.snapshot());
         self.series = Rc::new(self.sim.series(PLOT_POINTS));
     }
 
     /// The reducer. Returns whether anything visible changed.
     pub fn apply(&mut self, cmd: Cmd) -> bool {
+        // anything that changes the run leaves slow motion
+        if !matches!(
+            cmd,
+            Cmd::Slow(_)
+                | Cmd::SetSpeed(_)
+                | Cmd::SetGlobalScale(_)
+                | Cmd::DismissAlert
+                | Cmd::Pause
+        ) {
+            self.slow = None;
+        }
         match cmd {
+            Cmd::Slow(c) => super::slowmo::apply(self, c),
             Cmd::TogglePlay => {
                 if self.playing {
                     self.apply(Cmd::Pause)
@@ -321,7 +338,7 @@ impl AppState {
         }
     }
 
-    fn reset_run(&mut self) {
+    pub(super) fn reset_run(&mut self) {
         self.sim.reset();
         self.debt = 0.0;
         if self.status != Status::Diverged {
@@ -331,7 +348,7 @@ impl AppState {
     }
 
     /// One tick, with the guard. Returns false when the run must stop.
-    fn tick_once(&mut self) -> bool {
+    pub(super) fn tick_once(&mut self) -> bool {
         match self.sim.tick() {
             Tick::Running => true,
             Tick::Settled => {
