@@ -16,7 +16,7 @@ start=$(date +%s)
 rc=0
 cargo test --profile native --test fuzz -- --ignored --nocapture --test-threads=1 >"$log" 2>&1 || rc=$?
 end=$(date +%s)
-grep -E '^fuzz |panicked|minimal failing input' "$log" || true
+grep -oE 'fuzz .*inputs/s|panicked.*|minimal failing input.*' "$log" || true
 echo "== $CASES cases per parser; $((end - start)) s including the build; full log: $log"
 if [ "$rc" -ne 0 ]; then echo "FUZZING FAILED (exit $rc)" >&2; tail -40 "$log" >&2; exit "$rc"; fi
 echo "0 panics"

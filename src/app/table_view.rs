@@ -121,7 +121,7 @@ pub fn table_view(p: &TableProps) -> Html {
                     <thead>
                         <tr>
                             <th scope="col">{ "node" }</th>
-                            <th scope="col">{ "formula" }</th>
+                            <th scope="col" class="formula">{ "formula" }</th>
                             <th scope="col" abbr="value">{ "v" }</th>
                             <th scope="col" abbr="prediction">{ "μ" }</th>
                             <th scope="col" abbr="error">{ "ε = v − μ" }</th>
