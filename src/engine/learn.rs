@@ -130,7 +130,7 @@ pub struct EpochStats {
 }
 
 /// Trains one network with PC and with BP side by side (see the module docs).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Trainer {
     config: TrainConfig,
     dataset: Dataset,
