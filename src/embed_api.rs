@@ -187,7 +187,10 @@ mod tests {
     #[test]
     fn foreign_and_bad_messages_are_rejected() {
         let p = |s: &str| parse_json(s, Some("w1"));
-        assert_eq!(p(r#"{"ns":"other","v":1,"type":"play"}"#), Err(Reject::Foreign));
+        assert_eq!(
+            p(r#"{"ns":"other","v":1,"type":"play"}"#),
+            Err(Reject::Foreign)
+        );
         assert_eq!(p(r#""hello""#), Err(Reject::Foreign));
         assert_eq!(p("null"), Err(Reject::Foreign));
         assert_eq!(

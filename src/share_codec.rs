@@ -235,7 +235,10 @@ pub fn fmt_num(x: f64) -> String {
 fn parse_num(s: &str) -> Option<f64> {
     let t = s.trim();
     // Rust also parses "inf"/"nan"; links never carry them.
-    if t.is_empty() || t.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+    if t.is_empty()
+        || t.chars()
+            .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+    {
         return None;
     }
     t.parse::<f64>().ok().filter(|x| x.is_finite())
@@ -419,7 +422,8 @@ type Getter<'a> = dyn Fn(&str) -> Option<Option<&'a str>> + 'a;
 
 fn decode_model<'a>(get: &Getter<'a>) -> Result<Model, String> {
     let mut m = Model::default();
-    let bad = |what: &str, raw: &str, problem: &str| notice(what, &unesc(raw), problem, SHOWING_DEFAULT);
+    let bad =
+        |what: &str, raw: &str, problem: &str| notice(what, &unesc(raw), problem, SHOWING_DEFAULT);
     if let Some(g) = get("g") {
         let raw = g.unwrap_or("");
         match unpack_graph(raw) {
@@ -512,7 +516,12 @@ fn decode_view<'a>(get: &Getter<'a>, problem: &mut Option<String>) -> View {
             Some(b) => v.embed = b,
             None => {
                 v.embed = true;
-                report(notice("embed flag", e.unwrap_or(""), "is not 0 or 1", "embedding anyway"))
+                report(notice(
+                    "embed flag",
+                    e.unwrap_or(""),
+                    "is not 0 or 1",
+                    "embedding anyway",
+                ))
             }
         }
     }
@@ -540,7 +549,12 @@ fn decode_view<'a>(get: &Getter<'a>, problem: &mut Option<String>) -> View {
         if ok && (panels.graph || panels.plots || panels.controls) {
             v.panels = panels;
         } else if ok {
-            report(notice("panels", &raw, "name no panel", "showing all panels"));
+            report(notice(
+                "panels",
+                &raw,
+                "name no panel",
+                "showing all panels",
+            ));
         }
     }
     if let Some(t) = get("theme") {
@@ -605,7 +619,10 @@ mod tests {
                 variant: Some("strict".into()),
                 eta: Some(0.2),
                 speed: Some(120.0),
-                leaves: vec![("x".into(), vec![1.5]), ("W 1,:;%".into(), vec![0.1, -2e-9])],
+                leaves: vec![
+                    ("x".into(), vec![1.5]),
+                    ("W 1,:;%".into(), vec![0.1, -2e-9]),
+                ],
                 target: Some(vec![1.0, -0.25]),
                 global_scale: true,
                 autoplay: Some(false),
@@ -621,7 +638,10 @@ mod tests {
                 transparent: true,
                 hide: vec!["rate".into(), "variant".into()],
                 id: Some("w1".into()),
-                origins: vec!["https://blog.example".into(), "http://127.0.0.1:8080".into()],
+                origins: vec![
+                    "https://blog.example".into(),
+                    "http://127.0.0.1:8080".into(),
+                ],
             },
         }
     }
@@ -719,7 +739,10 @@ mod tests {
             Some("The link's fragment `hello-world` is not a playground link; showing the default graph.")
         );
         let d = decode("#v=1&g=!!!");
-        assert!(d.notice.unwrap().contains("custom graph `!!!` is not valid base64"));
+        assert!(d
+            .notice
+            .unwrap()
+            .contains("custom graph `!!!` is not valid base64"));
         let d = decode("#v=1&g=AAAA");
         assert!(d.notice.unwrap().contains("could not be decompressed"));
         let d = decode("#v=1&in=x");
@@ -731,7 +754,9 @@ mod tests {
         let d = decode("#v=1&var=strict&panels=graph,maps");
         assert_eq!(
             d.notice.as_deref(),
-            Some("The link's panel `maps` is not one of graph, plots, controls; showing all panels.")
+            Some(
+                "The link's panel `maps` is not one of graph, plots, controls; showing all panels."
+            )
         );
         assert_eq!(d.link.model.variant.as_deref(), Some("strict"));
         assert!(d.link.view.panels.all());
@@ -741,7 +766,15 @@ mod tests {
 
     #[test]
     fn numbers_round_trip_exactly() {
-        for x in [0.1, 1.0 / 3.0, 1e-300, -2.5e17, 123456.789, 5e-324, f64::MAX] {
+        for x in [
+            0.1,
+            1.0 / 3.0,
+            1e-300,
+            -2.5e17,
+            123456.789,
+            5e-324,
+            f64::MAX,
+        ] {
             assert_eq!(parse_num(&fmt_num(x)), Some(x), "{x}");
         }
         assert_eq!(fmt_num(0.2), "0.2");
@@ -750,7 +783,12 @@ mod tests {
 
     #[test]
     fn escaping_round_trips() {
-        for s in ["plain", "a b&c=d#e,f;g:h%i", "θ·y0", "https://x.example:8080"] {
+        for s in [
+            "plain",
+            "a b&c=d#e,f;g:h%i",
+            "θ·y0",
+            "https://x.example:8080",
+        ] {
             assert_eq!(unesc(&esc(s)), s);
         }
         assert_eq!(unesc("%zz%4"), "%zz%4");

@@ -339,6 +339,11 @@ impl Sim {
         self.session.set_target(t).map_err(|e| e.to_string())
     }
 
+    /// The current graph (with its current leaf values and target) as compact graph-file JSON.
+    pub fn graph_json(&self) -> String {
+        serde_json::to_string(&self.session.graph().to_file()).unwrap_or_default()
+    }
+
     pub fn target(&self) -> Vec<f64> {
         self.session.graph().target().data.clone()
     }
