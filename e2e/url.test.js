@@ -59,7 +59,7 @@ test('a malformed or unknown fragment shows a notice and the default graph', asy
     const { page, errors, context } = await openPage(browser, `${server.url}${frag}`, { reducedMotion: 'reduce' });
     await page.waitForSelector('g.node[data-id="y4"]');
     assert.equal(await page.textContent('#alert .alert-text'), notice, frag);
-    assert.equal(await page.evaluate(() => __pc.preset), 'millidge', frag);
+    assert.equal(await page.evaluate(() => __pc.preset), 'paper', frag);
     assert.equal(await page.evaluate(() => __pc.variant), 'fixed', frag);
     if (frag.startsWith('#v=1&p=diamond')) await shot(page, 'bad-link');
     assert.deepEqual(errors, [], frag);
@@ -68,7 +68,7 @@ test('a malformed or unknown fragment shows a notice and the default graph', asy
 });
 
 test('a custom graph travels deflated in the link (made by another implementation)', async () => {
-  const file = JSON.parse(fs.readFileSync(new URL('../src/app/fallback/chain.json', import.meta.url)));
+  const file = JSON.parse(fs.readFileSync(new URL('../src/engine/presets/chain.json', import.meta.url)));
   file.name = 'my custom chain';
   const g = zlib.deflateRawSync(Buffer.from(JSON.stringify(file))).toString('base64url');
   const { page, errors, context } = await openPage(browser, `${server.url}#v=1&g=${g}&var=zil`, { reducedMotion: 'reduce' });

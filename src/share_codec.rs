@@ -666,7 +666,7 @@ mod tests {
 
     #[test]
     fn custom_graph_round_trips_compressed() {
-        let json = include_str!("app/fallback/mlp_232.json");
+        let json = include_str!("engine/presets/mlp231.json");
         let l = Link {
             model: Model {
                 source: Source::Graph(json.to_string()),

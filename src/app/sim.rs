@@ -310,6 +310,10 @@ impl Sim {
         self.session.set_eta(eta);
     }
 
+    pub fn eta(&self) -> f64 {
+        self.session.eta()
+    }
+
     pub fn step(&self) -> usize {
         self.session.step()
     }
@@ -342,6 +346,23 @@ impl Sim {
     /// The current graph (with its current leaf values and target) as compact graph-file JSON.
     pub fn graph_json(&self) -> String {
         serde_json::to_string(&self.session.graph().to_file()).unwrap_or_default()
+    }
+
+    /// Replace a whole leaf value (same shape).
+    pub fn set_leaf_data(&mut self, node: usize, data: Vec<f64>) -> Result<(), String> {
+        let n = self
+            .session
+            .graph()
+            .nodes()
+            .get(node)
+            .ok_or("no such node")?;
+        let t = Tensor::from_parts(n.shape, data).ok_or("shape mismatch")?;
+        self.session.set_leaf(node, t).map_err(|e| e.to_string())
+    }
+
+    /// The engine session (read only), for the teaching views.
+    pub fn session(&self) -> &Session {
+        &self.session
     }
 
     pub fn target(&self) -> Vec<f64> {

@@ -32,6 +32,8 @@ pub enum Cmd {
     SetPreset(String),
     SetGlobalScale(bool),
     DismissAlert,
+    /// Slow motion (see `slowmo`).
+    Slow(super::slowmo::SlowCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +72,8 @@ pub struct AppState {
     pub global_scale: bool,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
+    /// Slow motion, while walking through one relaxation.
+    pub slow: Option<super::slowmo::Slow>,
     debt: f64,
 }
 
@@ -77,7 +81,8 @@ impl AppState {
     pub fn new(autoplay: bool) -> AppState {
         let key = presets::default_key();
         let p = presets::get(key).expect("default preset");
-        let sim = Sim::new(p.json, "fixed", p.eta).expect("the default preset loads");
+        let sim = Sim::new(p.json, "fixed", f64::NAN).expect("the default preset loads");
+        let eta = sim.eta();
         let mut st = AppState {
             info: sim.info(),
             snap: Rc::new(sim.snapshot()),
@@ -85,13 +90,14 @@ impl AppState {
             sim,
             preset: key.to_string(),
             variant: "fixed".into(),
-            eta: p.eta,
-            speed: p.speed,
+            eta,
+            speed: presets::DEFAULT_SPEED,
             playing: autoplay,
             turbo: false,
             status: Status::Idle,
             alert: None,
             global_scale: false,
+            slow: None,
             debt: 0.0,
         };
         st.refresh();
@@ -101,14 +107,26 @@ impl AppState {
         st
     }
 
-    pub fn refresh(&mut self) {
+    pub(super) fn refresh(&mut self) {
         self.snap = Rc::new(self.sim.snapshot());
         self.series = Rc::new(self.sim.series(PLOT_POINTS));
     }
 
     /// The reducer. Returns whether anything visible changed.
     pub fn apply(&mut self, cmd: Cmd) -> bool {
+        // anything that changes the run leaves slow motion
+        if !matches!(
+            cmd,
+            Cmd::Slow(_)
+                | Cmd::SetSpeed(_)
+                | Cmd::SetGlobalScale(_)
+                | Cmd::DismissAlert
+                | Cmd::Pause
+        ) {
+            self.slow = None;
+        }
         match cmd {
+            Cmd::Slow(c) => super::slowmo::apply(self, c),
             Cmd::TogglePlay => {
                 if self.playing {
                     self.apply(Cmd::Pause)
@@ -233,12 +251,12 @@ impl AppState {
                     self.alert = Some(text::bad_preset(&key, "unknown"));
                     return true;
                 };
-                match Sim::new(p.json, &self.variant, p.eta) {
+                match Sim::new(p.json, &self.variant, f64::NAN) {
                     Ok(sim) => {
                         self.sim = sim;
                         self.info = self.sim.info();
                         self.preset = key;
-                        self.eta = p.eta;
+                        self.eta = self.sim.eta();
                         self.alert = None;
                         self.status = Status::Idle;
                         self.refresh();
@@ -277,7 +295,7 @@ impl AppState {
         }
     }
 
-    fn reset_run(&mut self) {
+    pub(super) fn reset_run(&mut self) {
         self.sim.reset();
         self.debt = 0.0;
         if self.status != Status::Diverged {
@@ -287,7 +305,7 @@ impl AppState {
     }
 
     /// One tick, with the guard. Returns false when the run must stop.
-    fn tick_once(&mut self) -> bool {
+    pub(super) fn tick_once(&mut self) -> bool {
         match self.sim.tick() {
             Tick::Running => true,
             Tick::Settled => {

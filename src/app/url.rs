@@ -209,12 +209,12 @@ pub fn apply_model(st: &mut AppState, m: &Model) -> Result<(), String> {
 
 /// Show a custom graph file (from a link).
 pub fn load_custom(st: &mut AppState, json: &str) -> Result<(), String> {
-    let g = Graph::from_json(json).map_err(|e| e.to_string())?;
-    let sim = Sim::new(json, &st.variant, g.inference_rate())?;
+    let sim = Sim::new(json, &st.variant, f64::NAN)?;
     st.sim = sim;
     st.info = st.sim.info();
     st.preset = CUSTOM.to_string();
-    st.eta = g.inference_rate();
+    st.eta = st.sim.eta();
+    st.slow = None;
     st.alert = None;
     st.status = Status::Idle;
     st.refresh();
@@ -231,6 +231,7 @@ pub fn load_custom(st: &mut AppState, json: &str) -> Result<(), String> {
 struct Defaults {
     leaves: HashMap<String, Vec<f64>>,
     target: Vec<f64>,
+    eta: f64,
 }
 
 thread_local! {
@@ -250,6 +251,7 @@ fn defaults(p: &'static Preset) -> Option<Rc<Defaults>> {
     let d = Rc::new(Defaults {
         leaves,
         target: g.target().data.clone(),
+        eta: g.inference_rate(),
     });
     DEFAULTS.with(|c| c.borrow_mut().insert(p.key, d.clone()));
     Some(d)
@@ -271,13 +273,13 @@ pub fn capture(st: &AppState, view: &View, autoplay: Option<bool>) -> Link {
             if p.key != presets::default_key() {
                 m.source = Source::Preset(p.key.to_string());
             }
-            if st.eta != p.eta {
-                m.eta = Some(st.eta);
-            }
-            if st.speed != p.speed {
+            if st.speed != presets::DEFAULT_SPEED {
                 m.speed = Some(st.speed);
             }
             if let Some(d) = defaults(p) {
+                if st.eta != d.eta {
+                    m.eta = Some(st.eta);
+                }
                 for (i, n) in st.info.nodes.iter().enumerate() {
                     if !n.is_leaf() {
                         continue;
