@@ -18,10 +18,10 @@ async fn mount() -> Element {
     let w = web_sys::window().unwrap();
     // the app keeps its state in the fragment: start each test from a clean URL
     let path = w.location().pathname().unwrap();
-    let _ = w
-        .history()
-        .unwrap()
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    let _ =
+        w.history()
+            .unwrap()
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
     let doc = w.document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
