@@ -44,6 +44,7 @@ test('the demo page loads two embeds that size themselves, obey the host and tal
   // embed mode: no page chrome, only the graph panel, the "open" link
   assert.equal(await w1.evaluate(() => getComputedStyle(document.querySelector('.top')).display), 'none');
   assert.equal(await w1.evaluate(() => getComputedStyle(document.querySelector('.plots-panel')).display), 'none');
+  assert.equal(await w1.evaluate(() => getComputedStyle(document.querySelector('#story')).display), 'none');
   const open = await w1.getAttribute('.open-full a', 'href');
   assert.ok(open.startsWith(`${origin}/index.html#`) && !open.includes('embed='), open);
   assert.equal(await w1.getAttribute('.open-full a', 'target'), '_blank');
