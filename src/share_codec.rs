@@ -295,8 +295,8 @@ pub fn encode(l: &Link) -> String {
     if m.global_scale {
         parts.push("scale=global".into());
     }
-    if m.autoplay == Some(false) {
-        parts.push("play=0".into());
+    if let Some(play) = m.autoplay {
+        parts.push(if play { "play=1" } else { "play=0" }.into());
     }
     let v = &l.view;
     if v.embed {
