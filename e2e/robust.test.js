@@ -3,6 +3,7 @@
 // (presets × variants × rates) with no NaN/Infinity anywhere and a sentence in the alert.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 import { serve, launch, openPage, shot } from './harness.js';
 
 let server, browser;
@@ -51,11 +52,7 @@ test('phone 390×844: touch targets ≥ 44 px, no page-wide horizontal scroll, s
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
-test('hostile text: a node id and a graph name with markup render as text, no dialog', async (t) => {
-  const { page, errors, context } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
-  let dialogs = 0;
-  page.on('dialog', (d) => { dialogs++; d.dismiss(); });
-  await page.waitForSelector('g.node[data-id="y4"]');
+test('hostile text: a node id and a graph name with markup render as text, no dialog', async () => {
   const graph = {
     format: 1, name: `<script>window.__pwned=1</script>${EVIL}`,
     nodes: [
@@ -65,25 +62,30 @@ test('hostile text: a node id and a graph name with markup render as text, no di
     ],
     output: 'y', target: 0.4, inference_rate: 0.1, steps: 50,
   };
-  // the loaders come from other branches: a file import (teach) or a share link (embed)
-  const file = await page.$('input[type=file]');
-  if (file) {
-    await file.setInputFiles({ name: 'evil.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(graph)) });
-  } else if (await page.$('#editor')) {
-    await page.fill('#editor', `name = "${graph.name.replace(/"/g, '')}"\ninput x = 0.8\nparam w = 1.5\ny = w * x\ntarget y = 0.4\n`);
-  } else {
-    t.skip('no graph loader in this build yet (teach: import/editor; embed: share link)');
-    await context.close();
-    return;
-  }
-  await page.waitForFunction(() => !document.querySelector('g.node[data-id="y4"]'), null, { timeout: 10000 });
-  await page.waitForTimeout(500);
+  // a share link carrying the graph (raw deflate + URL-safe base64, see share_codec)
+  const g = zlib.deflateRawSync(Buffer.from(JSON.stringify(graph)), { level: 9 }).toString('base64url');
+  const context = await browser.newContext({ reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  const errors = [];
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${server.url}#v=1&g=${g}`);
+  await page.waitForSelector('g.node[data-id="y"]');
+  await page.waitForTimeout(500); // an <img src=x> would have failed and fired onerror by now
   assert.equal(dialogs, 0, 'no dialog fired');
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.equal(await page.$$eval('img', (x) => x.length), 0, 'no <img> element was created');
-  const body = await page.evaluate(() => document.body.innerText);
-  if (file) assert.ok(body.includes(EVIL) || (await page.$(`g.node[data-id="${EVIL}"]`)), 'the id appears literally');
-  assert.ok(body.includes('<script>') || body.includes(EVIL), 'the name appears literally');
+  assert.equal(await page.$$eval('script:not([src])', (x) => x.length), 0, 'no inline <script> element');
+  // the id is an attribute value and text, literally
+  const ids = await page.$$eval('svg#graph g.node', (gs) => gs.map((x) => x.getAttribute('data-id')));
+  assert.ok(ids.includes(EVIL), `ids: ${ids}`);
+  assert.ok((await page.textContent('svg#graph')).includes(EVIL), 'the id is drawn as text');
+  assert.ok((await page.textContent('.graph-head h2')).includes('<script>'), 'the name is shown as text');
+  await page.click('#table-toggle');
+  assert.ok((await page.textContent('#params-table')).includes(EVIL), 'the table shows the id as text');
+  await shot(page, 'hostile-text');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -10,12 +10,14 @@
 pub mod a11y;
 pub mod clock;
 pub mod controls;
+pub mod embed;
 pub mod graph_view;
 pub mod hover;
 pub mod layout;
 pub mod palette;
 pub mod plots;
 pub mod presets;
+pub mod share;
 pub mod sim;
 pub mod slowmo;
 pub mod state;
@@ -23,6 +25,7 @@ pub mod story;
 pub mod table_view;
 pub mod text;
 pub mod text_story;
+pub mod url;
 
 use std::rc::Rc;
 
@@ -52,6 +55,8 @@ pub enum Msg {
     SystemDark(bool),
     /// `prefers-reduced-motion: reduce` changed.
     Reduced(bool),
+    /// Host messages, visibility and fragment changes (links and embedding).
+    Embed(embed::EmbedMsg),
     /// The teaching layer on the graph (see `stage`).
     Stage(StageMsg),
 }
@@ -95,6 +100,8 @@ pub struct App {
     /// (choice, system dark) last put on `<html>`.
     applied_theme: Option<(state::Theme, bool)>,
     _watches: Vec<a11y::MediaWatch>,
+    /// URL state, embed mode and the host connection.
+    hub: embed::Hub,
     /// The unit whose card is open (node, element), and the one pinned by click / keyboard.
     focus: Option<(usize, usize)>,
     pinned: Option<(usize, usize)>,
@@ -282,6 +289,7 @@ impl App {
             self.edit = None;
         }
         let changed = self.st.apply(cmd);
+        self.hub.after_change(&self.st);
         self.target = Rc::new(self.st.sim.target());
         if self.reduced {
             self.sync_shown();
@@ -463,7 +471,12 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let reduced = clock::reduced_motion();
-        let st = AppState::new(ctx.props().autoplay && !reduced);
+        let mut st = AppState::new(false);
+        let hub = embed::Hub::boot(
+            &mut st,
+            ctx.props().autoplay && !reduced,
+            ctx.link().callback(Msg::Embed),
+        );
         let target = Rc::new(st.sim.target());
         let clock = Clock::start(ctx.link().callback(Msg::Frame));
         let watches = [
@@ -483,6 +496,7 @@ impl Component for App {
             system_dark: a11y::system_dark(),
             applied_theme: None,
             _watches: watches.into_iter().flatten().collect(),
+            hub,
             focus: None,
             pinned: None,
             edit: None,
@@ -490,8 +504,11 @@ impl Component for App {
             dragged: false,
             stage_ref: NodeRef::default(),
         };
-        if let Some(t) = a11y::stored_theme() {
-            app.st.apply(Cmd::SetTheme(t));
+        // the visitor's stored choice, unless the link forces a theme (`theme=`)
+        if app.st.theme == state::Theme::Auto {
+            if let Some(t) = a11y::stored_theme() {
+                app.st.apply(Cmd::SetTheme(t));
+            }
         }
         app.after_change();
         app.sync_shown();
@@ -506,6 +523,7 @@ impl Component for App {
                 self.last_ts = Some(ts);
                 let n = self.st.advance(dt, TICK_BUDGET_MS, &clock::now);
                 let moved = self.smooth(dt);
+                self.hub.after_frame(&self.st, n);
                 if n > 0 {
                     self.publish();
                     self.after_change();
@@ -517,6 +535,7 @@ impl Component for App {
             Msg::Key(e) => match self.on_key(&e) {
                 Some(cmd) => {
                     let changed = self.st.apply(cmd);
+                    self.hub.after_change(&self.st);
                     self.publish();
                     self.after_change() || changed
                 }
@@ -533,6 +552,13 @@ impl Component for App {
                     self.sync_shown();
                 }
                 true
+            }
+            Msg::Embed(m) => {
+                let changed = self.hub.handle(&mut self.st, m);
+                self.target = Rc::new(self.st.sim.target());
+                self.sync_shown();
+                self.publish();
+                self.after_change() || changed
             }
         }
     }
@@ -593,13 +619,14 @@ impl Component for App {
             "not levelled"
         };
         html! {
-                    <div class="app" tabindex="-1" {onkeydown}>
+                    <div class={classes!("app", self.hub.classes())} tabindex="-1" {onkeydown}>
                         <header class="top">
                             <a11y::ThemeToggle theme={st.theme} on_cmd={on_cmd.clone()} />
                             <h1>{ text::TITLE }</h1>
                             <p class="intro">{ text::INTRO }</p>
                         </header>
                         <a11y::LiveRegion message={self.announce.clone()} />
+                        if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
                         <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
                         <div class="bar">
                             { html! { <Transport ..cprops.clone() /> } }
@@ -643,6 +670,7 @@ impl Component for App {
                                 <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} />
                             </aside>
                         </main>
+                        { self.hub.open_full_link() }
                         { story::story() }
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }

@@ -413,4 +413,24 @@ impl AppState {
     pub fn settled_like(&self) -> bool {
         matches!(self.status, Status::Settled | Status::Finished)
     }
+
+    /// Run up to `n` ticks at once (paused afterwards; stops early when the run stops).
+    /// Returns the ticks run. Used by the embed API's `step {n}` and `goto {tick}`.
+    pub fn run_ticks(&mut self, n: usize) -> usize {
+        if self.status == Status::Diverged || n == 0 {
+            return 0;
+        }
+        self.playing = false;
+        self.turbo = false;
+        self.status = Status::Idle;
+        let mut done = 0;
+        while done < n {
+            done += 1;
+            if !self.tick_once() {
+                break;
+            }
+        }
+        self.refresh();
+        done
+    }
 }
