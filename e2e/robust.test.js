@@ -112,7 +112,8 @@ test('divergence sweep through the UI: presets × variants × rates {1.99, 2.5, 
         await page.click('#relax');
         // at most 3 s of turbo: settled, diverged (the guard or the engine) or still going
         await page.waitForFunction(() => !window.__pc.playing, null, { timeout: 3000 }).catch(() => {});
-        if (await page.evaluate(() => window.__pc.playing)) await page.click('#play'); // pause
+        // pause if still going (check and click in one task: no race with the frame loop)
+        await page.evaluate(() => { if (window.__pc.playing) document.querySelector('#play').click(); });
         const st = await page.evaluate(() => window.__pc);
         await noNonFinite(page, where);
         const alert = (await page.textContent('#alert')).trim();
