@@ -4,8 +4,11 @@
 //! * `graph-*.txt`: a graph file, through `Graph::from_json`;
 //! * `expr-*.txt`: expression text, through `expr::parse` and then `Graph::from_file` (what the
 //!   editor does with typed text);
-//! * `url-*.txt`, `msg-*.txt`: reserved for the share-link decoder and the postMessage payload
-//!   parser (embed branch).
+//! * `url-*.txt`: a share/embed link fragment, through `share_codec::decode` (which never fails:
+//!   it must come back with a notice sentence, and a decoded custom graph must load or be refused
+//!   by `Graph::from_json` with a sentence, as the app does);
+//! * `msg-*.txt`: a postMessage payload, through `embed_api::parse_json` (must be rejected; those
+//!   rejections are never shown, so no sentence is required).
 //!
 //! Every input must be refused with an error that reads as a sentence: never a panic, never an
 //! empty or debug-formatted message, never a wall of text. Fuzzing (`scripts/fuzz.sh`) adds new
@@ -14,7 +17,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use pc_playground::embed_api;
 use pc_playground::engine::{expr, Graph};
+use pc_playground::share_codec::{self, Source};
 
 fn corpus() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
@@ -67,15 +72,31 @@ fn run(name: &str, input: &str) -> Result<(), String> {
         Graph::from_file(&file)
             .map(|_| ())
             .map_err(|e| e.to_string())
+    } else if name.starts_with("url-") {
+        let d = share_codec::decode(input);
+        if let Some(n) = d.notice {
+            return Err(n);
+        }
+        match &d.link.model.source {
+            Source::Graph(json) => Graph::from_json(json)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            _ => Ok(()),
+        }
+    } else if name.starts_with("msg-") {
+        match embed_api::parse_json(input, Some("w1")) {
+            Ok(c) => panic!("{name}: accepted as {c:?}"),
+            Err(r) => Err(format!("The message was rejected: {r:?}.")),
+        }
     } else {
-        panic!("{name}: unknown corpus prefix (graph-, expr-)");
+        panic!("{name}: unknown corpus prefix (graph-, expr-, url-, msg-)");
     }
 }
 
 #[test]
 fn every_corpus_input_is_refused_with_a_sentence() {
     let all = corpus();
-    assert!(all.len() >= 50, "the corpus has {} inputs", all.len());
+    assert!(all.len() >= 85, "the corpus has {} inputs", all.len());
     let mut bad = vec![];
     for (name, input) in &all {
         let t = Instant::now();

@@ -3,7 +3,10 @@
 //!
 //! * `Graph::from_json` (a graph file: import, share links, the CLI), and a few ticks of a
 //!   session on every graph it accepts;
-//! * `expr::parse` (typed expressions) followed by `Graph::from_file`, as the editor does.
+//! * `expr::parse` (typed expressions) followed by `Graph::from_file`, as the editor does;
+//! * `share_codec::decode` (the URL fragment of share and embed links; a decoded custom graph
+//!   goes on to `Graph::from_json`, and a decoded link must survive encode → decode);
+//! * `embed_api::parse_json` (the postMessage payload a host page sends).
 //!
 //! Inputs: mutations of the built-in presets (as JSON and as expression text: deletions,
 //! insertions of nasty tokens, truncation, splices, random characters), random token soups
@@ -13,7 +16,9 @@
 use std::cell::Cell;
 use std::time::Instant;
 
+use pc_playground::embed_api;
 use pc_playground::engine::{expr, presets, Graph, Session, Variant};
+use pc_playground::share_codec::{self, Source};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
@@ -144,6 +149,119 @@ const EXPR_TOKENS: &[&str] = &[
     "identity(",
     "σ",
 ];
+
+const URL_TOKENS: &[&str] = &[
+    "&",
+    "=",
+    "v=1",
+    "v=2",
+    "v=",
+    "p=",
+    "p=chain",
+    "p=paper",
+    "g=",
+    "var=strict",
+    "var=zil",
+    "eta=",
+    "eta=1e999",
+    "eta=-1",
+    "eta=NaN",
+    "speed=",
+    "speed=0",
+    "in=",
+    "in=x:1.5,w1:0.3",
+    "in=x:1;2;3",
+    "t=",
+    "t=1e308",
+    "scale=global",
+    "play=1",
+    "embed=1",
+    "panels=graph,plots",
+    "theme=dark",
+    "theme=<img>",
+    "bg=transparent",
+    "hide=rate,variant",
+    "id=w1",
+    "origin=https%3A//blog.example",
+    "%",
+    "%zz",
+    "%00",
+    "%E2%80%AE",
+    ";",
+    ",",
+    ":",
+    "#",
+    "?",
+    "q1bKS8xNVbJSyssvUUhUSC9KLMhQ0lHKy09JLVayio6t5QIA",
+    "AAAA",
+    "!!!",
+    "😀",
+    "\u{0}",
+    "+",
+];
+
+const MSG_TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    ",",
+    ":",
+    "\"ns\"",
+    "\"pc-playground\"",
+    "\"v\"",
+    "1",
+    "2",
+    "\"id\"",
+    "\"w1\"",
+    "\"type\"",
+    "\"play\"",
+    "\"pause\"",
+    "\"step\"",
+    "\"goto\"",
+    "\"set\"",
+    "\"n\"",
+    "\"tick\"",
+    "\"variant\"",
+    "\"rate\"",
+    "\"inputs\"",
+    "\"x\"",
+    "[1,2]",
+    "1e999",
+    "-3",
+    "NaN",
+    "null",
+    "true",
+    "\"many\"",
+    "4294967296",
+    "18446744073709551616",
+    "\"\\ud800\"",
+];
+
+fn seeds_url() -> Vec<String> {
+    vec![
+        "v=1&p=diamond&var=strict&eta=0.2&speed=24&in=x:1.5,w1:0.3&t=1&scale=global&play=0\
+&embed=1&panels=graph,plots&theme=dark&bg=transparent&hide=rate,variant&id=w1\
+&origin=https%3A//blog.example"
+            .into(),
+        "#v=1&g=q1bKS8xNVbJSyssvUUhUSC9KLMhQ0lHKy09JLVayio6t5QIA".into(),
+        format!(
+            "v=1&g={}&var=zil",
+            share_codec::pack_graph(presets::all()[0].json)
+        ),
+        "v=1&p=mlp231&in=x:0.5;-1,W1:1;2;3;4;5;6&t=0.2;0.4".into(),
+    ]
+}
+
+fn seeds_msg() -> Vec<String> {
+    vec![
+        r#"{"ns":"pc-playground","v":1,"type":"play"}"#.into(),
+        r#"{"ns":"pc-playground","v":1,"id":"w1","type":"step","n":5}"#.into(),
+        r#"{"ns":"pc-playground","v":1,"type":"goto","tick":40}"#.into(),
+        r#"{"ns":"pc-playground","v":1,"type":"set","variant":"strict","rate":0.2,"inputs":{"x":1.5,"W":[1,2]},"extra":true}"#.into(),
+    ]
+}
 
 fn seeds_json() -> Vec<String> {
     presets::all().iter().map(|p| p.json.to_string()).collect()
@@ -327,6 +445,48 @@ fn fuzz_expr_parse() {
                 false
             }
         },
+    );
+}
+
+#[test]
+#[ignore = "fuzzing: run by scripts/fuzz.sh"]
+fn fuzz_share_link_decode() {
+    fuzz("share_codec::decode", input(seeds_url(), URL_TOKENS), |s| {
+        let d = share_codec::decode(s);
+        if let Some(n) = &d.notice {
+            assert!(n.split_whitespace().count() >= 3, "notice {n:?} for {s:?}");
+        }
+        if let Source::Graph(json) = &d.link.model.source {
+            if let Ok(g) = Graph::from_json(json) {
+                run_a_little(g);
+            }
+        }
+        // what was decoded, re-encoded, decodes to the same link
+        let again = share_codec::decode(&share_codec::encode(&d.link));
+        assert_eq!(again.link, d.link, "encode/decode round trip for {s:?}");
+        d.notice.is_none()
+    });
+}
+
+#[test]
+#[ignore = "fuzzing: run by scripts/fuzz.sh"]
+fn fuzz_share_graph_unpack() {
+    let seeds: Vec<String> = presets::all()
+        .iter()
+        .map(|p| share_codec::pack_graph(p.json))
+        .collect();
+    fuzz("share_codec::unpack_graph", input(seeds, URL_TOKENS), |s| {
+        share_codec::unpack_graph(s).is_ok()
+    });
+}
+
+#[test]
+#[ignore = "fuzzing: run by scripts/fuzz.sh"]
+fn fuzz_post_message() {
+    fuzz(
+        "embed_api::parse_json",
+        input(seeds_msg(), MSG_TOKENS),
+        |s| embed_api::parse_json(s, Some("w1")).is_ok(),
     );
 }
 
