@@ -7,13 +7,17 @@
 //! * [`text`]: every user-facing string and the finite-only number formatter.
 pub mod clock;
 pub mod controls;
+pub mod editor;
+pub mod export;
 pub mod graph_view;
 pub mod layout;
 pub mod plots;
 pub mod presets;
+pub mod replay;
 pub mod sim;
 pub mod state;
 pub mod text;
+pub mod text_teach;
 
 use std::rc::Rc;
 
@@ -240,7 +244,9 @@ impl Component for App {
                 </>
             }
         });
-        let blurb = presets::get(&st.preset).map(|p| p.blurb).unwrap_or("");
+        let blurb = presets::get(&st.preset)
+            .map(|p| p.blurb)
+            .unwrap_or(st.info.name.as_str());
         let leveled = if st.info.leveled {
             "levelled"
         } else {
@@ -257,6 +263,7 @@ impl Component for App {
                     { html! { <Transport ..cprops.clone() /> } }
                     { html! { <Controls ..cprops.clone() /> } }
                 </div>
+                <replay::Replay step={s.step} max={st.replay_max} scrubbing={st.scrub.is_some()} on_cmd={on_cmd.clone()} />
                 <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
                 <main class="grid">
                     <section class="panel graph-panel" aria-label="Graph">
@@ -278,9 +285,13 @@ impl Component for App {
                         </div>
                     </section>
                     <aside class="panel plots-panel">
-                        <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} />
+                        <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} marker={st.scrub} />
                     </aside>
                 </main>
+                <div class="teach">
+                    <editor::Editor file={st.file.clone()} on_cmd={on_cmd.clone()} />
+                    <export::ExportBar on_cmd={on_cmd.clone()} />
+                </div>
                 <footer class="muted small">
                     { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
                 </footer>

@@ -5,6 +5,8 @@ use std::rc::Rc;
 use super::presets;
 use super::sim::{GraphInfo, Series, Sim, Snap, Tick};
 use super::text;
+use super::text_teach;
+use crate::engine::GraphFile;
 
 pub const VARIANTS: [&str; 4] = ["fixed", "strict", "zil", "fixed_eta1"];
 pub const SPEED_MIN: f64 = 1.0;
@@ -32,6 +34,13 @@ pub enum Cmd {
     SetPreset(String),
     SetGlobalScale(bool),
     DismissAlert,
+    /// Teaching layer: replace the graph (typed, imported or an example); on error the old
+    /// graph stays and an alert says why.
+    LoadGraph(Rc<GraphFile>),
+    /// Teaching layer: pause and show the state at this tick of the current run (re-run).
+    ScrubTo(usize),
+    /// Teaching layer: download the graph, plots or trace.
+    Export(super::export::ExportKind),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +80,13 @@ pub struct AppState {
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
     debt: f64,
+    /// The current graph as a file (what the editor shows and compares with).
+    pub file: Rc<GraphFile>,
+    /// Replay: the furthest tick of the current run, and the plot series up to it.
+    pub replay_max: usize,
+    pub replay_series: Rc<Series>,
+    /// Replay: the scrubbed tick while the scrubber holds the state (plots show a marker).
+    pub scrub: Option<usize>,
 }
 
 impl AppState {
@@ -78,6 +94,7 @@ impl AppState {
         let key = presets::default_key();
         let p = presets::get(key).expect("default preset");
         let sim = Sim::new(p.json, "fixed", p.eta).expect("the default preset loads");
+        let file = Rc::new(sim.graph_file());
         let mut st = AppState {
             info: sim.info(),
             snap: Rc::new(sim.snapshot()),
@@ -93,6 +110,10 @@ impl AppState {
             alert: None,
             global_scale: false,
             debt: 0.0,
+            file,
+            replay_max: 0,
+            replay_series: Rc::new(Series::default()),
+            scrub: None,
         };
         st.refresh();
         if autoplay {
@@ -104,6 +125,17 @@ impl AppState {
     fn refresh(&mut self) {
         self.snap = Rc::new(self.sim.snapshot());
         self.series = Rc::new(self.sim.series(PLOT_POINTS));
+        self.scrub = None;
+        if self.snap.step >= self.replay_max {
+            self.replay_max = self.snap.step;
+            self.replay_series = self.series.clone();
+        }
+    }
+
+    /// A new graph or new data: the old run cannot be replayed any more.
+    fn forget_replay(&mut self) {
+        self.replay_max = 0;
+        self.replay_series = Rc::new(Series::default());
     }
 
     /// The reducer. Returns whether anything visible changed.
@@ -179,6 +211,7 @@ impl AppState {
                 };
                 self.variant = v.to_string();
                 self.sim.set_variant(v);
+                self.forget_replay();
                 self.reset_run();
                 true
             }
@@ -237,6 +270,8 @@ impl AppState {
                     Ok(sim) => {
                         self.sim = sim;
                         self.info = self.sim.info();
+                        self.file = Rc::new(self.sim.graph_file());
+                        self.forget_replay();
                         self.preset = key;
                         self.eta = p.eta;
                         self.alert = None;
@@ -258,6 +293,51 @@ impl AppState {
                 self.alert = None;
                 true
             }
+            Cmd::LoadGraph(file) => {
+                let json = serde_json::to_string(&*file).unwrap_or_default();
+                match Sim::new(&json, &self.variant, f64::NAN) {
+                    Ok(sim) => {
+                        self.sim = sim;
+                        self.info = self.sim.info();
+                        self.eta = self.sim.eta();
+                        self.file = file;
+                        self.preset = text_teach::CUSTOM_KEY.to_string();
+                        self.alert = None;
+                        self.forget_replay();
+                        self.status = Status::Idle;
+                        self.refresh();
+                        // a new graph relaxes by itself
+                        self.playing = true;
+                        self.turbo = false;
+                        self.status = Status::Running;
+                    }
+                    Err(e) => self.alert = Some(text_teach::bad_graph(&e)),
+                }
+                true
+            }
+            Cmd::ScrubTo(k) => {
+                self.playing = false;
+                self.turbo = false;
+                self.debt = 0.0;
+                let k = k.min(self.replay_max);
+                self.sim.replay_to(k);
+                self.snap = Rc::new(self.sim.snapshot());
+                self.series = self.replay_series.clone();
+                self.scrub = Some(self.snap.step);
+                self.status = if self.snap.step >= self.replay_max && self.snap.step > 0 {
+                    match self.status {
+                        Status::Settled | Status::Finished | Status::Diverged => self.status,
+                        _ => Status::Idle,
+                    }
+                } else {
+                    Status::Idle
+                };
+                true
+            }
+            Cmd::Export(kind) => {
+                super::export::export(kind, self);
+                false
+            }
         }
     }
 
@@ -267,6 +347,7 @@ impl AppState {
     }
 
     fn after_data_change(&mut self) {
+        self.forget_replay();
         let was_diverged = self.status == Status::Diverged;
         self.reset_run();
         if was_diverged {
