@@ -10,7 +10,7 @@ use yew::prelude::*;
 use super::sim::{run_to, Sim};
 use super::state::{AppState, Cmd};
 use super::text_teach as tt;
-use crate::engine::{trace, NodeKind};
+use crate::engine::NodeKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExportKind {
@@ -46,9 +46,7 @@ pub fn export(kind: ExportKind, st: &AppState) {
             download_text(&format!("{base}.trace.csv"), "text/csv", &csv(&st.sim));
         }
         ExportKind::TraceJson => {
-            let s = trace::trace_graph(st.sim.session().graph())
-                .map(|v| serde_json::to_string_pretty(&v).unwrap_or_default())
-                .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+            let s = history_json(&st.sim);
             download_text(&format!("{base}.trace.json"), "application/json", &s);
         }
     }
@@ -91,58 +89,143 @@ fn cell(x: f64) -> String {
     }
 }
 
-/// The run so far as CSV: one row per recorded history point (every tick until the history
-/// fills, then every 2nd, 4th, …): step, energy F, loss L, the gaps, then every computed node's
-/// ε = v − μ and backprop δ = −∂L/∂v per element. The rows are recomputed on a copy of the
-/// session re-run from step 0 (deterministic), so the live run is not touched.
-pub fn csv(sim: &Sim) -> String {
+/// One recorded step of the run: step, F, L, the gaps, and per computed node ε and δ.
+struct Row {
+    step: usize,
+    energy: f64,
+    loss: f64,
+    gap_nodes: f64,
+    gap_params: f64,
+    /// Per computed node (in `columns` order): ε = v − μ and δ = −∂L/∂v.
+    eps: Vec<Vec<f64>>,
+    delta: Vec<Vec<f64>>,
+}
+
+/// The computed nodes (id, length) and one row per recorded history point (every tick until
+/// the history fills, then every 2nd, 4th, …). The rows are recomputed on a copy of the session
+/// re-run from step 0 (the engine is deterministic), so the live run is not touched.
+fn rows(sim: &Sim) -> (Vec<(String, usize)>, Vec<Row>) {
     let live = sim.session();
     let g = live.graph();
     let computed: Vec<usize> = (0..g.nodes().len())
         .filter(|&i| g.nodes()[i].kind == NodeKind::Computed)
         .collect();
-    let mut out = String::from("step,energy,loss,gap_nodes,gap_params");
-    for &i in &computed {
-        let n = &g.nodes()[i];
-        let len = n.shape.len();
-        for what in ["eps", "delta"] {
-            for k in 0..len {
-                if len > 1 {
-                    let _ = write!(out, ",{what}_{}[{k}]", n.id);
-                } else {
-                    let _ = write!(out, ",{what}_{}", n.id);
-                }
-            }
-        }
-    }
-    out.push('\n');
+    let columns = computed
+        .iter()
+        .map(|&i| (g.nodes()[i].id.clone(), g.nodes()[i].shape.len()))
+        .collect();
     let steps: Vec<usize> = live.history_slice().iter().map(|p| p.step).collect();
     let mut s = live.clone();
     s.reset();
+    let mut out = Vec::with_capacity(steps.len());
     for t in steps {
         run_to(&mut s, t);
         if s.step() != t {
             break;
         }
         let m = s.metrics();
+        out.push(Row {
+            step: t,
+            energy: s.energy(),
+            loss: s.loss(),
+            gap_nodes: m.max_abs_err_nodes,
+            gap_params: m.max_abs_err_params,
+            eps: computed.iter().map(|&i| s.error(i).to_vec()).collect(),
+            delta: computed
+                .iter()
+                .map(|&i| s.bp_grad(i).iter().map(|x| -x).collect())
+                .collect(),
+        });
+    }
+    (columns, out)
+}
+
+/// The run so far as CSV: per recorded step, the energy F, the loss L, the gaps (max |PC − BP|
+/// over nodes and over parameters), then every computed node's ε and δ per element.
+pub fn csv(sim: &Sim) -> String {
+    let (cols, rows) = rows(sim);
+    let mut out = String::from("step,energy,loss,gap_nodes,gap_params");
+    for what in ["eps", "delta"] {
+        for (id, len) in &cols {
+            for k in 0..*len {
+                if *len > 1 {
+                    let _ = write!(out, ",{what}_{id}[{k}]");
+                } else {
+                    let _ = write!(out, ",{what}_{id}");
+                }
+            }
+        }
+    }
+    out.push('\n');
+    for r in &rows {
         let _ = write!(
             out,
-            "{t},{},{},{},{}",
-            cell(s.energy()),
-            cell(s.loss()),
-            cell(m.max_abs_err_nodes),
-            cell(m.max_abs_err_params)
+            "{},{},{},{},{}",
+            r.step,
+            cell(r.energy),
+            cell(r.loss),
+            cell(r.gap_nodes),
+            cell(r.gap_params)
         );
-        for &i in &computed {
-            for x in s.error(i) {
-                let _ = write!(out, ",{}", cell(*x));
-            }
-            for x in s.bp_grad(i) {
-                let _ = write!(out, ",{}", cell(-*x));
-            }
+        for x in r.eps.iter().chain(&r.delta).flatten() {
+            let _ = write!(out, ",{}", cell(*x));
         }
         out.push('\n');
     }
+    out
+}
+
+fn json_num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:?}")
+    } else {
+        "null".into()
+    }
+}
+
+fn json_list(v: &[f64]) -> String {
+    let inner: Vec<String> = v.iter().map(|x| json_num(*x)).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+/// The run so far as JSON: the graph file, the variant and rate, and per recorded step the
+/// same numbers as the CSV (`eps` and `delta` keyed by node id, as lists).
+pub fn history_json(sim: &Sim) -> String {
+    let (cols, rows) = rows(sim);
+    let s = sim.session();
+    let mut out = String::from("{\n");
+    let _ = writeln!(out, "  \"format\": 1,");
+    let _ = writeln!(out, "  \"variant\": {:?},", s.variant().name());
+    let _ = writeln!(out, "  \"inference_rate\": {},", json_num(s.eta()));
+    let _ = writeln!(
+        out,
+        "  \"graph\": {},",
+        serde_json::to_string_pretty(&sim.graph_file()).unwrap_or_else(|_| "null".into())
+    );
+    out.push_str("  \"history\": [");
+    for (n, r) in rows.iter().enumerate() {
+        let per = |v: &[Vec<f64>]| {
+            let items: Vec<String> = cols
+                .iter()
+                .zip(v)
+                .map(|((id, _), x)| format!("{id:?}: {}", json_list(x)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        };
+        let _ = write!(
+            out,
+            "{}\n    {{\"step\": {}, \"energy\": {}, \"loss\": {}, \"gap_nodes\": {}, \"gap_params\": {}, \"eps\": {}, \"delta\": {}}}",
+            if n == 0 { "" } else { "," },
+            r.step,
+            json_num(r.energy),
+            json_num(r.loss),
+            json_num(r.gap_nodes),
+            json_num(r.gap_params),
+            per(&r.eps),
+            per(&r.delta)
+        );
+    }
+    out.push_str("\n  ]\n}\n");
     out
 }
 
@@ -217,11 +300,7 @@ pub fn standalone_svg(svg: &Element) -> Option<String> {
     let rect = doc
         .create_element_ns(Some("http://www.w3.org/2000/svg"), "rect")
         .ok()?;
-    for (k, v) in [
-        ("width", "100%"),
-        ("height", "100%"),
-        ("fill", bg.as_str()),
-    ] {
+    for (k, v) in [("width", "100%"), ("height", "100%"), ("fill", bg.as_str())] {
         let _ = rect.set_attribute(k, v);
     }
     let _ = copy.insert_before(&rect, copy.first_child().as_ref());
@@ -249,8 +328,7 @@ pub fn plots_png() -> Option<String> {
     let out: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
     out.set_width(w);
     out.set_height(h);
-    let ctx: web_sys::CanvasRenderingContext2d =
-        out.get_context("2d").ok()??.dyn_into().ok()?;
+    let ctx: web_sys::CanvasRenderingContext2d = out.get_context("2d").ok()??.dyn_into().ok()?;
     ctx.set_fill_style_str("#ffffff");
     ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
     ctx.set_font("600 13px sans-serif");

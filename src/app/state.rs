@@ -294,7 +294,7 @@ impl AppState {
                 true
             }
             Cmd::LoadGraph(file) => {
-                let json = serde_json::to_string(&*file).unwrap_or_default();
+                let json = serde_json::to_string_pretty(&*file).unwrap_or_default();
                 match Sim::new(&json, &self.variant, f64::NAN) {
                     Ok(sim) => {
                         self.sim = sim;

@@ -84,7 +84,8 @@ pub const EXPORT_CSV_HINT: &str =
     "Download the run so far: per recorded step the energy, the gaps and every node's ε and δ";
 pub const EXPORT_TRACE: &str = "Trace (JSON)";
 pub const EXPORT_TRACE_HINT: &str =
-    "Download the engine's trace of this graph (feedforward, backprop, relaxation snapshots)";
+    "Download the run so far as JSON: the graph file, the variant, and per recorded step the \
+energy, the gaps and every node's ε and δ";
 
 // Replay
 pub const REPLAY: &str = "Replay";
