@@ -109,7 +109,7 @@ test('an absurd rate trips the guard: alert, paused, nothing non-finite', async 
   await page.click('#relax');
   await page.waitForFunction(() => window.__pc.diverged || window.__pc.settled, null, { timeout: 20000 });
   const st = await page.evaluate(() => window.__pc);
-  if (st.diverged) assert.match(await page.textContent('#alert'), /diverged/);
+  if (st.diverged) assert.match(await page.textContent('#alert'), /paused/);
   await noNonFinite(page);
   await shot(page, 'strict-fast');
   assert.deepEqual(errors, []);
@@ -145,7 +145,7 @@ test('every preset renders without overlap; narrow and dark screens look right',
     });
     assert.equal(overlaps, 0, `${k}: overlapping nodes`);
   }
-  await select(page, '#preset', 'mlp_232');
+  await select(page, '#preset', 'mlp231');
   await page.click('#relax');
   await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
   await shot(page, 'narrow-dark-mlp');

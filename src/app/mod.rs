@@ -244,9 +244,7 @@ impl Component for App {
                 </>
             }
         });
-        let blurb = presets::get(&st.preset)
-            .map(|p| p.blurb)
-            .unwrap_or(st.info.name.as_str());
+        let blurb = presets::get(&st.preset).map(|p| p.blurb).unwrap_or("");
         let leveled = if st.info.leveled {
             "levelled"
         } else {
@@ -268,9 +266,10 @@ impl Component for App {
                 <main class="grid">
                     <section class="panel graph-panel" aria-label="Graph">
                         <div class="graph-head">
-                            <h2>{ blurb }</h2>
+                            <h2>{ st.info.name.clone() }</h2>
                             <span class="muted small">{ format!("depth {} · {leveled}", st.info.depth) }</span>
                         </div>
+                        <p class="blurb muted">{ blurb }</p>
                         <div class="graph-wrap">
                             <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} />
                         </div>

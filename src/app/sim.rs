@@ -310,6 +310,10 @@ impl Sim {
         self.session.set_eta(eta);
     }
 
+    pub fn eta(&self) -> f64 {
+        self.session.eta()
+    }
+
     pub fn step(&self) -> usize {
         self.session.step()
     }
@@ -475,11 +479,6 @@ impl Sim {
     /// The engine session (read-only; exports use it).
     pub fn session(&self) -> &Session {
         &self.session
-    }
-
-    /// The inference rate η in use.
-    pub fn eta(&self) -> f64 {
-        self.session.eta()
     }
 
     /// Replay: back to step 0 and re-run deterministically to step `k` (past a settled tick, as

@@ -93,7 +93,8 @@ impl AppState {
     pub fn new(autoplay: bool) -> AppState {
         let key = presets::default_key();
         let p = presets::get(key).expect("default preset");
-        let sim = Sim::new(p.json, "fixed", p.eta).expect("the default preset loads");
+        let sim = Sim::new(p.json, "fixed", f64::NAN).expect("the default preset loads");
+        let eta = sim.eta();
         let file = Rc::new(sim.graph_file());
         let mut st = AppState {
             info: sim.info(),
@@ -102,8 +103,8 @@ impl AppState {
             sim,
             preset: key.to_string(),
             variant: "fixed".into(),
-            eta: p.eta,
-            speed: p.speed,
+            eta,
+            speed: presets::DEFAULT_SPEED,
             playing: autoplay,
             turbo: false,
             status: Status::Idle,
@@ -266,14 +267,14 @@ impl AppState {
                     self.alert = Some(text::bad_preset(&key, "unknown"));
                     return true;
                 };
-                match Sim::new(p.json, &self.variant, p.eta) {
+                match Sim::new(p.json, &self.variant, f64::NAN) {
                     Ok(sim) => {
                         self.sim = sim;
                         self.info = self.sim.info();
                         self.file = Rc::new(self.sim.graph_file());
                         self.forget_replay();
                         self.preset = key;
-                        self.eta = p.eta;
+                        self.eta = self.sim.eta();
                         self.alert = None;
                         self.status = Status::Idle;
                         self.refresh();
