@@ -131,7 +131,7 @@ pub fn editor(p: &EditorProps) -> Html {
         Rc::new(move |src: &str| match check(src) {
             Err(e) => {
                 err.set(Some(e));
-                status.set(tt::KEPT.to_string());
+                status.set(tt::NOT_APPLIED.to_string());
             }
             Ok(f) => {
                 err.set(None);
@@ -254,7 +254,7 @@ pub fn editor(p: &EditorProps) -> Html {
                             at: None,
                             message: tt::read_failed(&name),
                         }));
-                        status.set(tt::KEPT.to_string());
+                        status.set(tt::NOT_APPLIED.to_string());
                     }
                 }
             });
@@ -288,7 +288,6 @@ pub fn editor(p: &EditorProps) -> Html {
                 data-line={e.at.map(|(l, _)| l.to_string())} data-column={e.at.map(|(_, c)| c.to_string())}>
                 if let Some(x) = excerpt { <pre class="excerpt">{ x }</pre> }
                 <p class="msg">{ e.shown() }</p>
-                <p class="muted small">{ tt::KEPT }</p>
             </div>
         }
     });

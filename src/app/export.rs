@@ -23,7 +23,11 @@ pub enum ExportKind {
 
 /// Run the export (called by the reducer; changes nothing in the state).
 pub fn export(kind: ExportKind, st: &AppState) {
-    let base = file_base(&st.sim);
+    let base = if super::presets::get(&st.preset).is_some() {
+        st.preset.clone()
+    } else {
+        file_base(&st.sim)
+    };
     match kind {
         ExportKind::GraphJson => {
             let json = graph_json(&st.sim);
@@ -73,7 +77,8 @@ fn file_base(sim: &Sim) -> String {
     while s.contains("--") {
         s = s.replace("--", "-");
     }
-    let s = s.trim_matches('-').chars().take(40).collect::<String>();
+    let s = s.trim_matches('-').chars().take(24).collect::<String>();
+    let s = s.trim_end_matches('-').to_string();
     if s.is_empty() {
         "graph".into()
     } else {

@@ -61,6 +61,7 @@ pub fn graph_error(msg: &str) -> String {
 }
 
 pub const KEPT: &str = "The previous graph is kept.";
+pub const NOT_APPLIED: &str = "✗ not applied: the previous graph is kept.";
 
 pub fn bad_graph(err: &str) -> String {
     format!("The graph could not be loaded ({err}); the previous graph is kept.")
