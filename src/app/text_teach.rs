@@ -97,3 +97,44 @@ history is stored. Play or Step continues from the shown tick.";
 pub fn replay_label(k: usize, max: usize) -> String {
     format!("tick {k} of {max}")
 }
+
+// Learning panel
+pub const LEARN_TITLE: &str = "Learning: predictive coding vs backprop";
+pub const LEARN_INTRO: &str = "The same small network, the same initial weights and the same \
+example order, trained twice: once with the predictive-coding update (relax T ticks per example \
+with input and target clamped, then move each weight along its local PC gradient), once with \
+exact backprop. If PC computes backprop's gradients, the two loss curves fall together and the \
+cosine between the two updates stays near 1.";
+pub const TASK: &str = "Task";
+pub const SEED: &str = "Seed";
+pub const TRAIN: &str = "Train";
+pub const TRAIN_PAUSE: &str = "Pause";
+pub const TRAIN_RESET: &str = "Reset";
+pub const EPOCH: &str = "+1 epoch";
+pub const EPOCH_HINT: &str = "Train one epoch (one pass over the data)";
+pub const EPOCH_LABEL: &str = "epoch";
+pub const COSINE: &str = "cos(PC, BP)";
+pub const LOSS_CHART: &str = "Loss per epoch (log): PC and BP";
+pub const COS_CHART: &str = "Cosine between the PC update and the BP gradient";
+pub const REGION_PC: &str = "Decision region, PC weights";
+pub const REGION_BP: &str = "Decision region, BP weights";
+pub const FIT: &str = "Fit: data (dots), PC (orange), BP (blue)";
+
+pub fn task_label(name: &str) -> &'static str {
+    match name {
+        "xor" => "XOR (2-D, 4 points)",
+        "sine" => "Regression: noisy sine (1-D)",
+        _ => "Classification: two moons (2-D)",
+    }
+}
+
+pub fn setup(sizes: &str, ticks: usize, lr: f64, batch: usize, eta: f64) -> String {
+    format!(
+        "Network {sizes} (tanh hidden layers) · T = {ticks} inference ticks per example at η = {eta} \
+· learning rate {lr} · batch {batch}"
+    )
+}
+
+pub fn bad_seed(s: &str) -> String {
+    format!("The seed “{s}” must be a whole number ≥ 0; the previous seed is kept.")
+}
