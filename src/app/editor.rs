@@ -200,7 +200,8 @@ pub fn editor(p: &EditorProps) -> Html {
             }
         })
     };
-    let examples = examples();
+    // the preset texts are built once (the editor re-renders with the app)
+    let examples = use_memo((), |_| examples());
     let on_example = {
         let (text, generation, apply) = (text.clone(), generation.clone(), apply.clone());
         let examples = examples.clone();
