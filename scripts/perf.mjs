@@ -1,0 +1,86 @@
+// Frame-time budget of the playground, measured in headless Chromium against dist/.
+//   node scripts/perf.mjs [--preset rnn3] [--seconds 6]
+// For each CPU throttling rate (1× and 4×): loads the page, picks the preset, sets the speed to
+// the maximum, plays, and records requestAnimationFrame intervals and long tasks (> 50 ms) for
+// the given seconds. Also: time from navigation to the first graph drawn, and the gzip size of
+// everything the page downloads. Prints a JSON summary (medians / p95 / max).
+import zlib from 'node:zlib';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, launch, DIST } from '../e2e/harness.js';
+
+const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
+const PRESET = arg('preset', 'rnn3');
+const SECONDS = Number(arg('seconds', '6'));
+
+function quantile(xs, q) { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; }
+
+const server = await serve();
+const browser = await launch();
+const out = { preset: PRESET, seconds: SECONDS, runs: [] };
+
+// Download size: every file of dist/ the page loads (html, js, wasm, css), gzip -9.
+const sizes = {};
+for (const f of fs.readdirSync(DIST)) {
+  if (!/\.(html|js|wasm|css|svg)$/.test(f)) continue;
+  const b = fs.readFileSync(path.join(DIST, f));
+  sizes[f] = { raw: b.length, gzip: zlib.gzipSync(b, { level: 9 }).length };
+}
+out.sizes = sizes;
+out.gzip_total = Object.values(sizes).reduce((s, x) => s + x.gzip, 0);
+
+for (const rate of [1, 4]) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await page.addInitScript(() => {
+    window.__perf = { frames: [], long: [], firstGraph: null };
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__perf.long.push(e.duration); })
+      .observe({ type: 'longtask', buffered: true });
+    const mo = new MutationObserver(() => {
+      if (!window.__perf.firstGraph && document.querySelector('g.node')) { window.__perf.firstGraph = performance.now(); mo.disconnect(); }
+    });
+    mo.observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(server.url);
+  await page.waitForSelector('g.node');
+  const firstGraph = await page.evaluate(() => window.__perf.firstGraph);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+  await page.selectOption('#preset', PRESET);
+  await page.fill('#speed', '5000');
+  await page.press('#speed', 'Enter');
+  // Keep it busy: whenever the run settles (it pauses itself), reset and play again.
+  await page.evaluate(() => {
+    const kick = () => {
+      if (!window.__pc.playing) {
+        if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
+        document.querySelector('#play').click();
+      }
+    };
+    kick(); window.__perf.kicker = setInterval(kick, 50);
+  });
+  await page.evaluate(() => { window.__perf.long = []; });
+  const frames = await page.evaluate((ms) => new Promise((resolve) => {
+    const ts = []; const t0 = performance.now();
+    const f = (t) => { ts.push(t); if (t - t0 < ms) requestAnimationFrame(f); else resolve(ts); };
+    requestAnimationFrame(f);
+  }), SECONDS * 1000);
+  const long = await page.evaluate(() => window.__perf.long);
+  const iv = frames.slice(1).map((t, i) => t - frames[i]);
+  out.runs.push({
+    cpu_throttling: rate,
+    first_graph_ms: rate === 1 ? Math.round(firstGraph) : undefined,
+    frames: iv.length,
+    fps: +(1000 / (iv.reduce((a, b) => a + b, 0) / iv.length)).toFixed(1),
+    frame_median_ms: +quantile(iv, 0.5).toFixed(2),
+    frame_p95_ms: +quantile(iv, 0.95).toFixed(2),
+    frame_max_ms: +Math.max(...iv).toFixed(2),
+    long_tasks: long.length,
+    longest_task_ms: long.length ? Math.round(Math.max(...long)) : 0,
+    ticks_per_frame_budget: 'adaptive',
+  });
+  await context.close();
+}
+await browser.close();
+await server.close();
+console.log(JSON.stringify(out, null, 1));
