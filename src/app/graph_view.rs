@@ -37,6 +37,9 @@ pub struct GraphProps {
     /// Smoothed `est` values for drawing (same shape as `snap.nodes[i].est`).
     pub shown: Rc<Vec<Vec<f64>>>,
     pub global: bool,
+    /// The locality lens / slow-motion highlight (None: everything drawn normally).
+    #[prop_or_default]
+    pub lens: Option<Rc<super::hover::Lens>>,
 }
 
 /// Scales: per node, or one for computed nodes and one for leaves.
@@ -167,6 +170,7 @@ fn node_view(
     shown: &[f64],
     scale: f64,
     r: super::layout::Rect,
+    mark: Option<u8>,
 ) -> Html {
     let computed = n.kind == Kind::Computed;
     let clamped = n.kind == Kind::Input || n.output;
@@ -179,7 +183,12 @@ fn node_view(
         "node",
         kind,
         n.output.then_some("output"),
-        clamped.then_some("clamped")
+        clamped.then_some("clamped"),
+        mark.map(|m| match m {
+            2 => "lens-focus",
+            1 => "lens-near",
+            _ => "lens-dim",
+        })
     );
     let vec = n.len > 1;
     let row_h = if vec { ROW_H_VEC } else { ROW_H };
@@ -290,7 +299,9 @@ pub fn graph_view(p: &GraphProps) -> Html {
     let info = &p.info;
     let lay = &info.layout;
     let sc = scales(info, &p.snap, p.global);
-    let edges = lay.edges.iter().map(|e| {
+    let lens = p.lens.as_deref();
+    let edges = lay.edges.iter().enumerate().map(|(ei, e)| {
+        let lit = lens.map(|l| if l.edge.get(ei).copied().unwrap_or(false) { "edge lens-lit" } else { "edge lens-dim" }).unwrap_or("edge");
         // the error flowing back along the edge: the child's error relative to its scale
         let child = &p.snap.nodes[e.to];
         let est = p.shown.get(e.to).and_then(|v| v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs()))).unwrap_or(0.0);
@@ -298,7 +309,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         let _ = child;
         let colour = if t > 0.02 { sign_colour(est) } else { "currentColor" };
         html! {
-            <path class="edge" d={route_path(e)} stroke={colour}
+            <path class={lit} d={route_path(e)} stroke={colour}
                 stroke-opacity={format!("{:.2}", 0.28 + 0.6 * t)} stroke-width={format!("{:.2}", 1.3 + 2.2 * t)}
                 data-from={info.nodes[e.from].id.clone()} data-to={info.nodes[e.to].id.clone()} marker-end="url(#arrow)" />
         }
@@ -306,10 +317,11 @@ pub fn graph_view(p: &GraphProps) -> Html {
     let empty: Vec<f64> = vec![];
     let nodes = info.nodes.iter().enumerate().map(|(i, n)| {
         let shown = p.shown.get(i).map(|v| v.as_slice()).unwrap_or(&empty);
-        node_view(i, n, &p.snap.nodes[i], shown, sc[i], lay.boxes[i])
+        let mark = lens.map(|l| l.mark.get(i).copied().unwrap_or(0));
+        node_view(i, n, &p.snap.nodes[i], shown, sc[i], lay.boxes[i], mark)
     });
     html! {
-        <svg id="graph" class="graph" viewBox={format!("0 0 {:.0} {:.0}", lay.width, lay.height)}
+        <svg id="graph" class={classes!("graph", lens.is_some().then_some("lens-on"))} viewBox={format!("0 0 {:.0} {:.0}", lay.width, lay.height)}
             width={format!("{:.0}", lay.width)} height={format!("{:.0}", lay.height)}
             role="group" aria-label={text::GRAPH_LABEL} preserveAspectRatio="xMidYMin meet">
             <defs>

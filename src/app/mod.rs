@@ -10,13 +10,17 @@ pub mod controls;
 pub mod editor;
 pub mod export;
 pub mod graph_view;
+pub mod hover;
 pub mod layout;
 pub mod plots;
 pub mod presets;
 pub mod replay;
 pub mod sim;
+pub mod slowmo;
 pub mod state;
+pub mod story;
 pub mod text;
+pub mod text_story;
 pub mod text_teach;
 
 use std::rc::Rc;
@@ -43,6 +47,32 @@ pub enum Msg {
     Cmd(Cmd),
     Frame(f64),
     Key(KeyboardEvent),
+    /// The teaching layer on the graph (see `stage`).
+    Stage(StageMsg),
+}
+
+/// Pointer, focus and keys on the graph: the hover card, the lens, dragging and inline editing.
+pub enum StageMsg {
+    Over(MouseEvent),
+    Leave,
+    FocusIn(FocusEvent),
+    Down(PointerEvent),
+    Move(PointerEvent),
+    Up(PointerEvent),
+    Click(MouseEvent),
+    Key(KeyboardEvent),
+    Close,
+    EditDone(Option<f64>),
+}
+
+/// A drag on a clamped value (input or target).
+struct Drag {
+    node: usize,
+    k: usize,
+    target: bool,
+    x0: f64,
+    v0: f64,
+    moved: bool,
 }
 
 pub struct App {
@@ -53,6 +83,55 @@ pub struct App {
     shown: Rc<Vec<Vec<f64>>>,
     reduced: bool,
     target: Rc<Vec<f64>>,
+    /// The unit whose card is open (node, element), and the one pinned by click / keyboard.
+    focus: Option<(usize, usize)>,
+    pinned: Option<(usize, usize)>,
+    /// A parameter being typed into.
+    edit: Option<(usize, usize, f64, f64, f64)>,
+    drag: Option<Drag>,
+    dragged: bool,
+}
+
+fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
+    link.callback(move |e| Msg::Stage(f(e)))
+}
+
+/// Where the node under `t` sits inside the stage element `stage` (x, y, width in px).
+fn place_in_stage(
+    t: Option<web_sys::EventTarget>,
+    stage: Option<web_sys::EventTarget>,
+) -> (f64, f64, f64) {
+    let el = |t: Option<web_sys::EventTarget>| {
+        t.and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok())
+    };
+    let (Some(n), Some(s)) = (
+        el(t).and_then(|e| e.closest("g.node").ok().flatten()),
+        el(stage),
+    ) else {
+        return (0.0, 0.0, 120.0);
+    };
+    let (a, b) = (n.get_bounding_client_rect(), s.get_bounding_client_rect());
+    let w = a.width().max(90.0);
+    (
+        a.left() - b.left() + s.scroll_left() as f64 + (a.width() - w) / 2.0,
+        a.top() - b.top() + a.height() / 2.0 - 15.0,
+        w,
+    )
+}
+
+/// The node (index) and unit row under an event target.
+fn node_at(t: Option<web_sys::EventTarget>) -> Option<(usize, usize)> {
+    let el = t.and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok())?;
+    let g = el.closest("g.node").ok()??;
+    let i = g.get_attribute("data-index")?.parse().ok()?;
+    let k = el
+        .closest("g.row")
+        .ok()
+        .flatten()
+        .and_then(|r| r.get_attribute("data-k"))
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(0);
+    Some((i, k))
 }
 
 /// Time constant (ms) of the visual smoothing between engine states.
@@ -162,6 +241,187 @@ impl App {
     }
 }
 
+impl App {
+    fn run_cmd(&mut self, cmd: Cmd) -> bool {
+        if matches!(cmd, Cmd::SetPreset(_)) {
+            self.focus = None;
+            self.pinned = None;
+            self.edit = None;
+        }
+        let changed = self.st.apply(cmd);
+        self.target = Rc::new(self.st.sim.target());
+        if self.reduced {
+            self.sync_shown();
+        }
+        self.publish();
+        changed
+    }
+
+    fn drag_scale(v0: f64, fine: bool) -> f64 {
+        let mag = 10f64.powf(v0.abs().max(0.1).log10().floor());
+        mag * if fine { 0.001 } else { 0.01 }
+    }
+
+    fn stage(&mut self, m: StageMsg) -> bool {
+        let info = self.st.info.clone();
+        match m {
+            StageMsg::Over(e) => {
+                if self.drag.is_some() {
+                    return false;
+                }
+                match node_at(e.target()) {
+                    Some(f) if Some(f) != self.focus => {
+                        self.focus = Some(f);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            StageMsg::Leave => {
+                if self.drag.is_some() || self.focus == self.pinned {
+                    return false;
+                }
+                self.focus = self.pinned;
+                true
+            }
+            StageMsg::FocusIn(e) => match node_at(e.target()) {
+                Some(f) => {
+                    self.focus = Some(f);
+                    self.pinned = Some(f);
+                    true
+                }
+                None => false,
+            },
+            StageMsg::Click(e) => {
+                if std::mem::take(&mut self.dragged) {
+                    return false;
+                }
+                match node_at(e.target()) {
+                    Some((i, k)) => {
+                        self.focus = Some((i, k));
+                        self.pinned = Some((i, k));
+                        if info
+                            .nodes
+                            .get(i)
+                            .is_some_and(|n| n.kind == sim::Kind::Param)
+                        {
+                            let (x, y, w) = place_in_stage(e.target(), e.current_target());
+                            self.edit = Some((i, k, x, y, w));
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            }
+            StageMsg::Key(e) => match e.key().as_str() {
+                "Enter" => {
+                    let Some((i, k)) = node_at(e.target()) else {
+                        return false;
+                    };
+                    e.prevent_default();
+                    self.focus = Some((i, k));
+                    self.pinned = Some((i, k));
+                    if info
+                        .nodes
+                        .get(i)
+                        .is_some_and(|n| n.kind == sim::Kind::Param)
+                    {
+                        let (x, y, w) = place_in_stage(e.target(), e.current_target());
+                        self.edit = Some((i, k, x, y, w));
+                    }
+                    true
+                }
+                "Escape" => {
+                    self.focus = None;
+                    self.pinned = None;
+                    true
+                }
+                _ => false,
+            },
+            StageMsg::Close => {
+                self.focus = None;
+                self.pinned = None;
+                true
+            }
+            StageMsg::EditDone(x) => {
+                let Some((i, k, ..)) = self.edit.take() else {
+                    return false;
+                };
+                if let Some(x) = x {
+                    self.run_cmd(Cmd::SetLeaf(i, k, x));
+                }
+                true
+            }
+            StageMsg::Down(e) => {
+                let Some((i, k)) = node_at(e.target()) else {
+                    return false;
+                };
+                let Some(n) = info.nodes.get(i) else {
+                    return false;
+                };
+                let target = n.output;
+                if n.kind != sim::Kind::Input && !target {
+                    return false;
+                }
+                let v0 = if target {
+                    self.target.get(k).copied()
+                } else {
+                    self.st.snap.nodes[i].v.get(k).copied()
+                };
+                let Some(v0) = v0 else { return false };
+                if let Some(el) = e
+                    .current_target()
+                    .and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok())
+                {
+                    let _ = el.set_pointer_capture(e.pointer_id());
+                }
+                self.drag = Some(Drag {
+                    node: i,
+                    k,
+                    target,
+                    x0: e.client_x() as f64,
+                    v0,
+                    moved: false,
+                });
+                false
+            }
+            StageMsg::Move(e) => {
+                let Some(d) = self.drag.as_mut() else {
+                    return false;
+                };
+                let dx = e.client_x() as f64 - d.x0;
+                if !d.moved && dx.abs() < 3.0 {
+                    return false;
+                }
+                d.moved = true;
+                let step = Self::drag_scale(d.v0, e.shift_key());
+                let x = ((d.v0 + dx * step) / step).round() * step;
+                let x = (x * 1e9).round() / 1e9;
+                let cmd = if d.target {
+                    Cmd::SetTarget(d.k, x)
+                } else {
+                    Cmd::SetLeaf(d.node, d.k, x)
+                };
+                let same = if d.target {
+                    self.target.get(d.k) == Some(&x)
+                } else {
+                    self.st.snap.nodes[d.node].v.get(d.k) == Some(&x)
+                };
+                if same {
+                    return false;
+                }
+                self.run_cmd(cmd)
+            }
+            StageMsg::Up(_) => {
+                if let Some(d) = self.drag.take() {
+                    self.dragged = d.moved;
+                }
+                false
+            }
+        }
+    }
+}
+
 impl Component for App {
     type Message = Msg;
     type Properties = AppProps;
@@ -178,6 +438,11 @@ impl Component for App {
             shown: Rc::new(vec![]),
             reduced,
             target,
+            focus: None,
+            pinned: None,
+            edit: None,
+            drag: None,
+            dragged: false,
         };
         app.sync_shown();
         app.publish();
@@ -196,15 +461,8 @@ impl Component for App {
                 }
                 n > 0 || moved
             }
-            Msg::Cmd(cmd) => {
-                let changed = self.st.apply(cmd);
-                self.target = Rc::new(self.st.sim.target());
-                if self.reduced {
-                    self.sync_shown();
-                }
-                self.publish();
-                changed
-            }
+            Msg::Cmd(cmd) => self.run_cmd(cmd),
+            Msg::Stage(m) => self.stage(m),
             Msg::Key(e) => match self.on_key(&e) {
                 Some(cmd) => {
                     let changed = self.st.apply(cmd);
@@ -245,57 +503,85 @@ impl Component for App {
             }
         });
         let blurb = presets::get(&st.preset).map(|p| p.blurb).unwrap_or("");
+        let link = ctx.link();
+        let card = self
+            .focus
+            .and_then(|(i, k)| hover::card(st.sim.session(), &st.info, i, k))
+            .map(Rc::new);
+        let lens = match (self.focus, st.slow.as_ref()) {
+            (Some((i, _)), _) if card.is_some() => Some(Rc::new(hover::lens_for(&st.info, i))),
+            (_, Some(sl)) => Some(Rc::new(slowmo::lens(st, sl))),
+            _ => None,
+        };
+        let overlay = self
+            .edit
+            .and_then(|(i, k, x, y, w)| {
+                let v = s.nodes.get(i)?.v.get(k).copied()?;
+                let label = format!("{} {}", text_story::CARD_EDIT_LABEL, st.info.nodes[i].id);
+                Some(html! {
+                    <hover::InlineEdit {x} {y} {w} value={v}
+                        label={label} on_done={ctx.link().callback(|x| Msg::Stage(StageMsg::EditDone(x)))} />
+                })
+            })
+            .unwrap_or_default();
         let leveled = if st.info.leveled {
             "levelled"
         } else {
             "not levelled"
         };
         html! {
-            <div class="app" tabindex="-1" {onkeydown}>
-                <header class="top">
-                    <h1>{ text::TITLE }</h1>
-                    <p class="intro">{ text::INTRO }</p>
-                </header>
-                <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
-                <div class="bar">
-                    { html! { <Transport ..cprops.clone() /> } }
-                    { html! { <Controls ..cprops.clone() /> } }
-                </div>
-                <replay::Replay step={s.step} max={st.replay_max} scrubbing={st.scrub.is_some()} on_cmd={on_cmd.clone()} />
-                <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
-                <main class="grid">
-                    <section class="panel graph-panel" aria-label="Graph">
-                        <div class="graph-head">
-                            <h2>{ st.info.name.clone() }</h2>
-                            <span class="muted small">{ format!("depth {} · {leveled}", st.info.depth) }</span>
+                    <div class="app" tabindex="-1" {onkeydown}>
+                        <header class="top">
+                            <h1>{ text::TITLE }</h1>
+                            <p class="intro">{ text::INTRO }</p>
+                        </header>
+                        <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
+                        <div class="bar">
+                            { html! { <Transport ..cprops.clone() /> } }
+                            { html! { <Controls ..cprops.clone() /> } }
                         </div>
-                        <p class="blurb muted">{ blurb }</p>
-                        <div class="graph-wrap">
-                            <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} />
+                        <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
+                        <replay::Replay step={s.step} max={st.replay_max} scrubbing={st.scrub.is_some()} on_cmd={on_cmd.clone()} />
+                        { slowmo::panel(st.slow.as_ref(), &on_cmd) }
+                        <main class="grid">
+                            <section class="panel graph-panel" aria-label="Graph">
+                                <div class="graph-head">
+                                    <h2>{ st.info.name.clone() }</h2>
+                                    <span class="muted small">{ format!("depth {} · {leveled}", st.info.depth) }</span>
+                                </div>
+                                <p class="blurb muted">{ blurb }</p>
+                                <div class="graph-wrap stage" onmouseover={stage_cb(link, StageMsg::Over)} onmouseleave={stage_cb(link, |_: MouseEvent| StageMsg::Leave)}
+                                    onfocusin={stage_cb(link, StageMsg::FocusIn)} onpointerdown={stage_cb(link, StageMsg::Down)} onpointermove={stage_cb(link, StageMsg::Move)}
+                                    onpointerup={stage_cb(link, StageMsg::Up)} onpointercancel={stage_cb(link, StageMsg::Up)} onclick={stage_cb(link, StageMsg::Click)} onkeydown={stage_cb(link, StageMsg::Key)}>
+                                    <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} />
+        { overlay }
+                                </div>
+                                <hover::CardView {card} info={st.info.clone()} alpha={slowmo::ALPHA}
+                                    on_close={ctx.link().callback(|_| Msg::Stage(StageMsg::Close))} />
+                                <div class="stats" aria-live="off">
+                                    <span>{ text::GAP_OVERALL }{ " " }<output id="gap-overall" data-value={full(s.gap_overall())}>{ sci(s.gap_overall()) }</output></span>
+                                    <span>{ "energy F " }<output id="energy">{ num(s.energy) }</output></span>
+                                    <span>{ "loss L " }<output id="loss">{ num(s.loss) }</output></span>
+                                </div>
+                                <div class="below-graph">
+                                    <Legend global={st.global_scale} />
+                                    { html! { <DataInputs ..cprops.clone() /> } }
+                                </div>
+                            </section>
+                            <aside class="panel plots-panel">
+                                <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} marker={st.scrub} />
+                            </aside>
+                        </main>
+                        <div class="teach">
+                            <editor::Editor file={st.file.clone()} on_cmd={on_cmd.clone()} />
+                            <export::ExportBar on_cmd={on_cmd.clone()} />
                         </div>
-                        <div class="stats" aria-live="off">
-                            <span>{ text::GAP_OVERALL }{ " " }<output id="gap-overall" data-value={full(s.gap_overall())}>{ sci(s.gap_overall()) }</output></span>
-                            <span>{ "energy F " }<output id="energy">{ num(s.energy) }</output></span>
-                            <span>{ "loss L " }<output id="loss">{ num(s.loss) }</output></span>
-                        </div>
-                        <div class="below-graph">
-                            <Legend global={st.global_scale} />
-                            { html! { <DataInputs ..cprops.clone() /> } }
-                        </div>
-                    </section>
-                    <aside class="panel plots-panel">
-                        <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} marker={st.scrub} />
-                    </aside>
-                </main>
-                <div class="teach">
-                    <editor::Editor file={st.file.clone()} on_cmd={on_cmd.clone()} />
-                    <export::ExportBar on_cmd={on_cmd.clone()} />
-                </div>
-                <footer class="muted small">
-                    { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
-                </footer>
-            </div>
-        }
+                        <story::Story />
+                        <footer class="muted small">
+                            { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
+                        </footer>
+                    </div>
+                }
     }
 }
 

@@ -343,6 +343,23 @@ impl Sim {
         self.session.set_target(t).map_err(|e| e.to_string())
     }
 
+    /// Replace a whole leaf value (same shape).
+    pub fn set_leaf_data(&mut self, node: usize, data: Vec<f64>) -> Result<(), String> {
+        let n = self
+            .session
+            .graph()
+            .nodes()
+            .get(node)
+            .ok_or("no such node")?;
+        let t = Tensor::from_parts(n.shape, data).ok_or("shape mismatch")?;
+        self.session.set_leaf(node, t).map_err(|e| e.to_string())
+    }
+
+    /// The engine session (read only), for the teaching views.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
     pub fn target(&self) -> Vec<f64> {
         self.session.graph().target().data.clone()
     }
@@ -474,11 +491,6 @@ impl Sim {
     /// The current graph as a graph file (format 1), with its current leaf values and target.
     pub fn graph_file(&self) -> crate::engine::GraphFile {
         self.session.graph().to_file()
-    }
-
-    /// The engine session (read-only; exports use it).
-    pub fn session(&self) -> &Session {
-        &self.session
     }
 
     /// Replay: back to step 0 and re-run deterministically to step `k` (past a settled tick, as

@@ -41,6 +41,8 @@ pub enum Cmd {
     ScrubTo(usize),
     /// Teaching layer: download the graph, plots or trace.
     Export(super::export::ExportKind),
+    /// Slow motion (see `slowmo`).
+    Slow(super::slowmo::SlowCmd),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +81,8 @@ pub struct AppState {
     pub global_scale: bool,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
+    /// Slow motion, while walking through one relaxation.
+    pub slow: Option<super::slowmo::Slow>,
     debt: f64,
     /// The current graph as a file (what the editor shows and compares with).
     pub file: Rc<GraphFile>,
@@ -110,6 +114,7 @@ impl AppState {
             status: Status::Idle,
             alert: None,
             global_scale: false,
+            slow: None,
             debt: 0.0,
             file,
             replay_max: 0,
@@ -123,7 +128,7 @@ impl AppState {
         st
     }
 
-    fn refresh(&mut self) {
+    pub(super) fn refresh(&mut self) {
         self.snap = Rc::new(self.sim.snapshot());
         self.series = Rc::new(self.sim.series(PLOT_POINTS));
         self.scrub = None;
@@ -141,7 +146,20 @@ impl AppState {
 
     /// The reducer. Returns whether anything visible changed.
     pub fn apply(&mut self, cmd: Cmd) -> bool {
+        // anything that changes the run leaves slow motion
+        if !matches!(
+            cmd,
+            Cmd::Slow(_)
+                | Cmd::SetSpeed(_)
+                | Cmd::SetGlobalScale(_)
+                | Cmd::DismissAlert
+                | Cmd::Pause
+                | Cmd::Export(_)
+        ) {
+            self.slow = None;
+        }
         match cmd {
+            Cmd::Slow(c) => super::slowmo::apply(self, c),
             Cmd::TogglePlay => {
                 if self.playing {
                     self.apply(Cmd::Pause)
@@ -359,7 +377,7 @@ impl AppState {
         }
     }
 
-    fn reset_run(&mut self) {
+    pub(super) fn reset_run(&mut self) {
         self.sim.reset();
         self.debt = 0.0;
         if self.status != Status::Diverged {
@@ -369,7 +387,7 @@ impl AppState {
     }
 
     /// One tick, with the guard. Returns false when the run must stop.
-    fn tick_once(&mut self) -> bool {
+    pub(super) fn tick_once(&mut self) -> bool {
         match self.sim.tick() {
             Tick::Running => true,
             Tick::Settled => {
