@@ -171,3 +171,31 @@ test('exports: stand-alone SVG, plots PNG, trace CSV and JSON', async () => {
   assert.equal(js.graph.output, 'y4');
   assert.deepEqual(errors, []);
 });
+
+test('downloads and import work under the strict Content-Security-Policy', async () => {
+  const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'";
+  const csp = await serve({ headers: { 'content-security-policy': CSP } });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    await page.goto(csp.url);
+    await page.waitForSelector('#export-json');
+    for (const sel of ['#export-json', '#export-svg', '#export-png', '#export-csv', '#export-trace']) {
+      const d = await download(page, sel);
+      assert.ok(fs.statSync(d.file).size > 100, `${sel} downloaded ${d.name}`);
+    }
+    await page.setInputFiles('#import-file', { name: 'g.txt', mimeType: 'text/plain', buffer: Buffer.from(PROGRAM) });
+    await page.waitForSelector('g.node[data-id="z"]');
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'no CSP violations');
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await csp.close();
+  }
+});
