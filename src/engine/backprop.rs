@@ -138,29 +138,24 @@ pub(crate) fn feedforward_into(g: &Graph, pt: &mut Point) -> Result<(), GraphErr
     Ok(())
 }
 
-/// Reverse mode at the point `pt`, seeded with `seed` on the output: returns the gradient
-/// buffer (every node). `acc` must be zeroed and of layout length.
-pub(crate) fn backprop_into(g: &Graph, pt: &Point, acc: &mut [f64]) {
+/// Reverse mode at the point `pt`, seeded with `acc` on the output: accumulates `∂L/∂v` into
+/// `acc` (zeroed elsewhere, layout length). `gz` and `scratch` are `max_len`-long work buffers,
+/// so nothing is allocated.
+pub(crate) fn backprop_into_with(
+    g: &Graph,
+    pt: &Point,
+    acc: &mut [f64],
+    gz: &mut [f64],
+    scratch: &mut [f64],
+) {
     let lay = g.layout();
-    let mut gz = vec![0.0; lay.max_len];
-    let mut scratch = vec![0.0; lay.max_len];
     for j in (0..g.nodes().len()).rev() {
         if g.nodes()[j].is_leaf() {
             continue;
         }
         let (o, l) = (lay.off[j], lay.len[j]);
         let (head, tail) = acc.split_at_mut(o);
-        node_vjp(
-            g,
-            j,
-            pt,
-            &tail[..l],
-            1.0,
-            Slots::All,
-            &mut gz,
-            &mut scratch,
-            head,
-        );
+        node_vjp(g, j, pt, &tail[..l], 1.0, Slots::All, gz, scratch, head);
     }
 }
 
@@ -169,19 +164,45 @@ impl Reference {
     /// or a `sqrt` gets a negative number.
     pub fn compute(g: &Graph) -> Result<Reference, GraphError> {
         let lay = g.layout();
-        let mut ff = Point::new(g);
-        feedforward_into(g, &mut ff)?;
+        let mut r = Reference {
+            ff: Point::new(g),
+            bp: vec![0.0; lay.total],
+            loss: 0.0,
+        };
+        let mut gz = vec![0.0; lay.max_len];
+        let mut scratch = vec![0.0; lay.max_len];
+        r.recompute(g, &mut gz, &mut scratch)?;
+        Ok(r)
+    }
+
+    /// [`Reference::compute`] into existing buffers (of this graph's layout; `gz` and
+    /// `scratch` `max_len` long): no allocation on success. On error the contents are
+    /// unspecified.
+    pub(crate) fn recompute(
+        &mut self,
+        g: &Graph,
+        gz: &mut [f64],
+        scratch: &mut [f64],
+    ) -> Result<(), GraphError> {
+        let lay = g.layout();
+        let Reference {
+            ff,
+            bp,
+            loss: l_out,
+        } = self;
+        ff.load_leaves(g);
+        feedforward_into(g, ff)?;
         let out = g.output();
         let (o, l) = (lay.off[out], lay.len[out]);
         let var = g.nodes()[out].variance;
-        let mut bp = vec![0.0; lay.total];
+        bp.iter_mut().for_each(|x| *x = 0.0);
         let mut loss = 0.0;
         for k in 0..l {
             let e = g.target().data[k] - ff.v[o + k];
             loss += 0.5 * e * e / var;
             bp[o + k] = -e / var;
         }
-        backprop_into(g, &ff, &mut bp);
+        backprop_into_with(g, ff, bp, gz, scratch);
         if let Some(i) = (0..g.nodes().len()).find(|&i| {
             bp[lay.off[i]..lay.off[i] + lay.len[i]]
                 .iter()
@@ -199,7 +220,8 @@ impl Reference {
                 place: "The loss".into(),
             });
         }
-        Ok(Reference { ff, bp, loss })
+        *l_out = loss;
+        Ok(())
     }
 
     /// A node's slice of a layout buffer.

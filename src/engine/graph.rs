@@ -775,6 +775,18 @@ impl Graph {
         Ok(())
     }
 
+    /// The data of leaf `i`'s value, for in-place updates (`None` for computed nodes or bad
+    /// indices). Callers keep the numbers finite.
+    pub(crate) fn leaf_data_mut(&mut self, i: usize) -> Option<&mut [f64]> {
+        let n = self.nodes.get_mut(i)?;
+        n.value.as_mut().map(|t| t.data.as_mut_slice())
+    }
+
+    /// The target's data, for in-place updates. Callers keep the numbers finite.
+    pub(crate) fn target_data_mut(&mut self) -> &mut [f64] {
+        &mut self.target.data
+    }
+
     /// Replace the target (same shape as the output, finite).
     pub(crate) fn set_target(&mut self, t: Tensor) -> Result<(), GraphError> {
         if t.shape != self.target.shape || t.data.len() != t.shape.len() {

@@ -11,11 +11,13 @@
 //! * [`expr`]: the expression language (text → graph file).
 //! * [`presets`]: the built-in graphs.
 //! * [`datasets`]: seeded datasets for learning.
+//! * [`learn`]: the PC and BP weight updates side by side ([`learn::Trainer`]).
 pub mod backprop;
 pub mod datasets;
 pub mod expr;
 pub mod format;
 pub mod graph;
+pub mod learn;
 pub mod ops;
 pub mod presets;
 pub mod relax;
@@ -24,6 +26,7 @@ pub mod trace;
 
 pub use format::{GraphFile, JsonValue, NodeSpec};
 pub use graph::{Graph, GraphError, Node, NodeKind};
+pub use learn::{DatasetKind, EpochStats, ParamsKind, TrainConfig, Trainer};
 pub use relax::{HistoryPoint, Metrics, Session, TickOutcome, Variant};
 pub use tensor::{Shape, Tensor};
 

@@ -332,7 +332,25 @@ fn matmul_vjp(slot: usize, a: View, b: View, g: &[f64], acc: &mut [f64]) {
         }
     } else {
         // dB[j, k] += Σ_i A[i, j] G[i, k]
-        for i in 0..m {
+        let mut first = 0;
+        if p == 1 && acc.len() >= n && a.data.len() >= m * n {
+            // Aᵀg, four rows at a time: a quarter of the loads and stores of `acc` (the hot
+            // loop of a layered network's relaxation; vectorises natively and in wasm)
+            let acc = &mut acc[..n];
+            while first + 4 <= m {
+                let i = first;
+                let (g0, g1, g2, g3) = (g[i], g[i + 1], g[i + 2], g[i + 3]);
+                let r0 = &a.data[i * n..(i + 1) * n];
+                let r1 = &a.data[(i + 1) * n..(i + 2) * n];
+                let r2 = &a.data[(i + 2) * n..(i + 3) * n];
+                let r3 = &a.data[(i + 3) * n..(i + 4) * n];
+                for ((((d, x0), x1), x2), x3) in acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+                    *d += (x0 * g0 + x1 * g1) + (x2 * g2 + x3 * g3);
+                }
+                first += 4;
+            }
+        }
+        for i in first..m {
             let arow = &a.data[i * n..(i + 1) * n];
             if p == 1 {
                 let gi = g[i];
@@ -715,6 +733,31 @@ mod tests {
             Op::Linear.infer_shape(&[Matrix(2, 3), Vector(3), Scalar]),
             Ok(Vector(2))
         );
+    }
+
+    #[test]
+    fn matvec_vjp_unrolled_rows_match_the_naive_sum() {
+        // 7 rows: one block of four plus three remainder rows
+        let (m, n) = (7, 5);
+        let a: Vec<f64> = (0..m * n)
+            .map(|k| ((k * 37 % 11) as f64 - 5.0) / 3.0)
+            .collect();
+        let x = vec![0.5; n];
+        let g: Vec<f64> = (0..m).map(|i| (i as f64 - 2.5) * 0.7).collect();
+        let va = View {
+            shape: Shape::Matrix(m, n),
+            data: &a,
+        };
+        let vx = View {
+            shape: Shape::Vector(n),
+            data: &x,
+        };
+        let mut acc = vec![1.0; n];
+        matmul_vjp(1, va, vx, &g, &mut acc);
+        for j in 0..n {
+            let want: f64 = 1.0 + (0..m).map(|i| a[i * n + j] * g[i]).sum::<f64>();
+            assert!((acc[j] - want).abs() < 1e-12, "{j}: {} vs {want}", acc[j]);
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! Internally the feedback is stored as `dF[p] = −Σ_{j∈ch(p)} J_{j←p}ᵀ ξ_j` (the children's
 //! part of `∂F/∂v_p`), so the value update is `v_i −= η(ξ_i + dF_i)` and the PC gradient
 //! estimate of a leaf is `ĝ_p = dF_p` with no extra copy.
+use std::cell::{OnceCell, RefCell};
+
 use super::backprop::{feedforward_into, Point, Reference};
 use super::graph::{Graph, GraphError, NodeKind};
 use super::ops::{node_forward, node_vjp, Intermediates, Slots};
@@ -95,6 +97,10 @@ pub struct HistoryPoint {
     pub max_abs_err_nodes: f64,
     pub max_abs_err_params: f64,
     pub rel_err_params: f64,
+    /// The step at which the two param figures above were computed: `step` itself on every
+    /// `k`-th step (`k` = [`Session::history_param_stride`], 1 on small graphs), otherwise the
+    /// last such step (the figures are carried forward, so they stay finite and plottable).
+    pub params_step: usize,
     /// Per computed node (in [`Session::computed_nodes`] order): max `|ε_i/σ_i² + bp_grad_i|`.
     pub node_err: Vec<f64>,
 }
@@ -124,6 +130,7 @@ impl History {
                     max_abs_err_nodes: 0.0,
                     max_abs_err_params: 0.0,
                     rel_err_params: 0.0,
+                    params_step: 0,
                     node_err: vec![0.0; n_nodes],
                 })
                 .collect(),
@@ -197,6 +204,36 @@ impl State {
     }
 }
 
+/// Buffers of the lazy leaf-gradient pass.
+#[derive(Clone, Debug, Default)]
+struct LeafWork {
+    df: Vec<f64>,
+    gz: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+/// The default [`Session::history_param_stride`]: 1 (every point exact) unless the leaves hold
+/// many more numbers than the computed nodes, then the power of two at or above
+/// `leaf numbers / (4 · computed numbers)`, so the leaf-gradient pass costs about a quarter of
+/// a tick when amortised.
+fn default_param_stride(g: &Graph) -> usize {
+    let lay = g.layout();
+    let (mut leaf, mut comp) = (0usize, 0usize);
+    for (i, n) in g.nodes().iter().enumerate() {
+        if n.is_leaf() {
+            leaf += lay.len[i];
+        } else {
+            comp += lay.len[i];
+        }
+    }
+    let r = leaf / (4 * comp.max(1));
+    if r <= 1 {
+        1
+    } else {
+        r.next_power_of_two()
+    }
+}
+
 /// A running relaxation on one graph (see the module docs).
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -219,8 +256,16 @@ pub struct Session {
     leaves: Vec<usize>,
     /// Per node: a computed node whose parents are all leaves (its prediction never moves).
     const_pred: Vec<bool>,
-    /// True when the leaves' part of `cur.df` belongs to the current state.
-    leaves_fresh: bool,
+    /// The leaves' part of `dF` (the PC gradient estimates) for the current state, computed on
+    /// first access after a tick (interior mutability keeps the accessors `&self`).
+    leaf_df: OnceCell<Vec<f64>>,
+    /// The buffer behind `leaf_df` while it is stale, plus the work buffers of its computation
+    /// (moved, never reallocated).
+    leaf_spare: RefCell<LeafWork>,
+    /// History param metrics are computed on every `param_stride`-th step.
+    param_stride: usize,
+    /// The last param metrics written to the history: (max_abs_err_params, rel_err_params, step).
+    last_param: (f64, f64, usize),
     /// Z-IL: the ξ of each node read at step = its level.
     zil_read: Vec<f64>,
     /// Z-IL: accumulated `ĝ` (leaves).
@@ -232,6 +277,8 @@ pub struct Session {
     settle_tol: f64,
     limit: f64,
     history: History,
+    /// [`Session::set_leaves`]: the overwritten numbers, to restore on error.
+    backup: Vec<f64>,
 }
 
 fn slice<'a>(buf: &'a [f64], off: &[usize], len: &[usize], i: usize) -> &'a [f64] {
@@ -302,7 +349,14 @@ impl Session {
             params,
             leaves,
             const_pred,
-            leaves_fresh: false,
+            leaf_df: OnceCell::new(),
+            leaf_spare: RefCell::new(LeafWork {
+                df: vec![0.0; lay.total],
+                gz: vec![0.0; lay.max_len],
+                scratch: vec![0.0; lay.max_len],
+            }),
+            param_stride: default_param_stride(&graph),
+            last_param: (0.0, 0.0, 0),
             zil_read: vec![0.0; lay.total],
             zil_acc: vec![0.0; lay.total],
             depth: graph.depth(),
@@ -310,6 +364,7 @@ impl Session {
             change_scale: 1.0,
             settle_tol: 1e-12,
             limit: DIVERGENCE_LIMIT,
+            backup: Vec::new(),
             reference,
             graph,
         };
@@ -390,6 +445,103 @@ impl Session {
         Ok(())
     }
 
+    /// Set several leaves (flat row-major data, same length as the node) and optionally the
+    /// target in place, then recompute the feedforward pass and backprop and reset: the fast
+    /// path for learning (no graph clone; no allocation once the internal backup buffer has
+    /// grown). On error the session is unchanged.
+    pub fn set_leaves(
+        &mut self,
+        leaves: &[(usize, &[f64])],
+        target: Option<&[f64]>,
+    ) -> Result<(), GraphError> {
+        // validate first
+        for &(i, data) in leaves {
+            let n = self
+                .graph
+                .nodes()
+                .get(i)
+                .ok_or_else(|| GraphError::BadIndex {
+                    index: i,
+                    detail: "does not name a node".into(),
+                })?;
+            if !n.is_leaf() {
+                return Err(GraphError::BadIndex {
+                    index: i,
+                    detail: format!("is the computed node '{}', not an input or param", n.id),
+                });
+            }
+            if data.len() != n.shape.len() {
+                return Err(GraphError::ShapeMismatch {
+                    node: n.id.clone(),
+                    detail: format!(
+                        "the new value has {} numbers but the node is {}",
+                        data.len(),
+                        n.shape
+                    ),
+                });
+            }
+            if data.iter().any(|x| !x.is_finite()) {
+                return Err(GraphError::NonFinite {
+                    place: format!("A number in the new value of node '{}'", n.id),
+                });
+            }
+        }
+        if let Some(t) = target {
+            let shape = self.graph.target().shape;
+            if t.len() != self.graph.target().data.len() {
+                return Err(GraphError::TargetShape {
+                    expected: shape,
+                    got: super::tensor::Shape::Vector(t.len()),
+                });
+            }
+            if t.iter().any(|x| !x.is_finite()) {
+                return Err(GraphError::NonFinite {
+                    place: "A number in the new target".into(),
+                });
+            }
+        }
+        // back up, write, recompute; restore on error
+        let mut backup = std::mem::take(&mut self.backup);
+        backup.clear();
+        for &(i, data) in leaves {
+            if let Some(d) = self.graph.leaf_data_mut(i) {
+                backup.extend_from_slice(d);
+                d.copy_from_slice(data);
+            }
+        }
+        if let Some(t) = target {
+            let d = self.graph.target_data_mut();
+            backup.extend_from_slice(d);
+            d.copy_from_slice(t);
+        }
+        let result = self
+            .reference
+            .recompute(&self.graph, &mut self.gz, &mut self.scratch);
+        if result.is_err() {
+            let mut k = 0;
+            for &(i, _) in leaves {
+                if let Some(d) = self.graph.leaf_data_mut(i) {
+                    let l = d.len();
+                    d.copy_from_slice(&backup[k..k + l]);
+                    k += l;
+                }
+            }
+            if target.is_some() {
+                let d = self.graph.target_data_mut();
+                let l = d.len();
+                d.copy_from_slice(&backup[k..k + l]);
+            }
+            // the old state was valid, so this succeeds
+            let _ = self
+                .reference
+                .recompute(&self.graph, &mut self.gz, &mut self.scratch);
+        }
+        self.backup = backup;
+        result?;
+        self.reset();
+        Ok(())
+    }
+
     /// Back to step 0: hidden values at the feedforward pass, output clamped to the target,
     /// history cleared.
     pub fn reset(&mut self) {
@@ -409,23 +561,23 @@ impl Session {
         let mut cur = std::mem::replace(&mut self.cur, State::empty());
         self.evaluate(&mut cur);
         self.cur = cur;
-        self.fill_leaf_grads();
+        self.invalidate_leaf_grads();
         if self.variant == Variant::Zil {
             self.zil_read_level();
         }
         self.record();
     }
 
-    /// One synchronous update (see the module docs). Never allocates.
+    /// One synchronous update (see the module docs). Never allocates. The PC gradient
+    /// estimates of the leaves (which do not feed back into the dynamics) are computed lazily
+    /// on the first [`Session::pc_grad`] / [`Session::metrics`] call after the tick, and for
+    /// the history only every [`Session::history_param_stride`]-th step.
     pub fn tick(&mut self) -> TickOutcome {
-        let outcome = self.tick_inner(true);
-        self.ensure_leaf_grads();
-        outcome
+        self.tick_inner()
     }
 
-    /// One update. The PC gradient estimates of the leaves (which do not feed back into the
-    /// dynamics) are only computed when `leaves` is set or a history point is recorded.
-    fn tick_inner(&mut self, leaves: bool) -> TickOutcome {
+    /// One update.
+    fn tick_inner(&mut self) -> TickOutcome {
         if self.variant.is_exact() && self.step >= self.depth {
             return TickOutcome::Finished;
         }
@@ -470,15 +622,14 @@ impl Session {
             return TickOutcome::Diverged(msg);
         }
         self.nxt = std::mem::replace(&mut self.cur, nxt);
-        self.leaves_fresh = false;
+        self.invalidate_leaf_grads();
         self.step += 1;
         self.max_change = max_change;
         self.change_scale = 1.0 + max_value;
         if self.variant == Variant::Zil {
             self.zil_read_level();
         }
-        if leaves || self.history.will_record(self.step) {
-            self.fill_leaf_grads();
+        if self.history.will_record(self.step) {
             self.record();
         }
         if self.variant.is_exact() {
@@ -499,12 +650,11 @@ impl Session {
     pub fn run(&mut self, n: usize) -> TickOutcome {
         let mut outcome = TickOutcome::Running;
         for _ in 0..n {
-            outcome = self.tick_inner(false);
+            outcome = self.tick_inner();
             if outcome != TickOutcome::Running {
                 break;
             }
         }
-        self.ensure_leaf_grads();
         outcome
     }
 
@@ -513,7 +663,7 @@ impl Session {
     pub fn relax_until_settled(&mut self, tol: f64, max_ticks: usize) -> TickOutcome {
         let mut outcome = TickOutcome::Running;
         for _ in 0..max_ticks {
-            outcome = match self.tick_inner(false) {
+            outcome = match self.tick_inner() {
                 TickOutcome::Running | TickOutcome::Settled
                     if !self.variant.is_exact() && self.max_change <= tol * self.change_scale =>
                 {
@@ -526,7 +676,6 @@ impl Session {
                 break;
             }
         }
-        self.ensure_leaf_grads();
         outcome
     }
 
@@ -583,7 +732,7 @@ impl Session {
         if self.variant == Variant::Zil {
             self.node_slice(&self.zil_acc, i)
         } else {
-            self.node_slice(&self.cur.df, i)
+            self.node_slice(self.leaf_grads(), i)
         }
     }
 
@@ -607,8 +756,25 @@ impl Session {
 
     /// The distance to backprop now. Under Z-IL, nodes already read use their read `ξ`.
     pub fn metrics(&self) -> Metrics {
-        let (m, _) = self.metrics_and_nodes(None);
+        let mut m = self.node_metrics(None);
+        let p = self.param_metrics();
+        m.max_abs_err_params = p.max_abs_err_params;
+        m.rel_err_params = p.rel_err_params;
+        m.cosine_params = p.cosine_params;
         m
+    }
+
+    /// History points compute the param metrics (a pass over every leaf gradient) only on
+    /// every `k`-th step and carry them forward in between ([`HistoryPoint::params_step`]).
+    /// `k` is 1 on small graphs (every point exact); on large ones it is chosen so that the
+    /// pass costs about a quarter of a tick when amortised.
+    pub fn history_param_stride(&self) -> usize {
+        self.param_stride
+    }
+
+    /// Set [`Session::history_param_stride`] (at least 1); takes effect from the next point.
+    pub fn set_history_param_stride(&mut self, k: usize) {
+        self.param_stride = k.max(1);
     }
 
     /// The largest value change of the last tick (`INFINITY` before the first tick).
@@ -718,41 +884,55 @@ impl Session {
         }
     }
 
-    /// The leaves' part of `dF` (the PC gradient estimates) for the current state.
-    fn fill_leaf_grads(&mut self) {
-        let g = &self.graph;
-        let lay = g.layout();
-        let st = &mut self.cur;
-        for &i in &self.leaves {
-            st.df[lay.off[i]..lay.off[i] + lay.len[i]]
-                .iter_mut()
-                .for_each(|x| *x = 0.0);
-        }
-        let at: &Point = if self.variant.is_strict() {
-            &st.p
-        } else {
-            &self.reference.ff
-        };
-        for &j in &self.computed {
-            let (o, l) = (lay.off[j], lay.len[j]);
-            node_vjp(
-                g,
-                j,
-                at,
-                &st.xi[o..o + l],
-                -1.0,
-                Slots::Leaves,
-                &mut self.gz,
-                &mut self.scratch,
-                &mut st.df,
-            );
-        }
-        self.leaves_fresh = true;
+    /// The leaves' part of `dF` (the PC gradient estimates) for the current state, computed on
+    /// first use (layout-long; only the leaves' slices are meaningful). No allocation: the
+    /// buffers move between `leaf_spare` and `leaf_df`.
+    fn leaf_grads(&self) -> &[f64] {
+        self.leaf_df.get_or_init(|| {
+            let mut work = self.leaf_spare.take();
+            let LeafWork { df, gz, scratch } = &mut work;
+            let g = &self.graph;
+            let lay = g.layout();
+            if df.len() != lay.total {
+                df.resize(lay.total, 0.0);
+                gz.resize(lay.max_len, 0.0);
+                scratch.resize(lay.max_len, 0.0);
+            }
+            for &i in &self.leaves {
+                df[lay.off[i]..lay.off[i] + lay.len[i]]
+                    .iter_mut()
+                    .for_each(|x| *x = 0.0);
+            }
+            let st = &self.cur;
+            let at: &Point = if self.variant.is_strict() {
+                &st.p
+            } else {
+                &self.reference.ff
+            };
+            for &j in &self.computed {
+                let (o, l) = (lay.off[j], lay.len[j]);
+                node_vjp(
+                    g,
+                    j,
+                    at,
+                    &st.xi[o..o + l],
+                    -1.0,
+                    Slots::Leaves,
+                    gz,
+                    scratch,
+                    df,
+                );
+            }
+            let out = std::mem::take(df);
+            *self.leaf_spare.borrow_mut() = work;
+            out
+        })
     }
 
-    fn ensure_leaf_grads(&mut self) {
-        if !self.leaves_fresh {
-            self.fill_leaf_grads();
+    /// Mark the leaf gradients stale (keeps the buffer for the next computation).
+    fn invalidate_leaf_grads(&mut self) {
+        if let Some(df) = self.leaf_df.take() {
+            self.leaf_spare.get_mut().df = df;
         }
     }
 
@@ -780,8 +960,9 @@ impl Session {
         }
     }
 
-    /// Metrics; when `nodes_out` is given, also the per-computed-node max error.
-    fn metrics_and_nodes(&self, mut nodes_out: Option<&mut [f64]>) -> (Metrics, ()) {
+    /// The node part of the metrics; when `nodes_out` is given, also the per-computed-node max
+    /// error. Cheap (computed nodes only).
+    fn node_metrics(&self, mut nodes_out: Option<&mut [f64]>) -> Metrics {
         let lay = self.graph.layout();
         let levels = self.graph.levels();
         let bp = &self.reference.bp;
@@ -808,10 +989,18 @@ impl Session {
                 }
             }
         }
+        m
+    }
+
+    /// The param part of the metrics (needs the leaf gradients).
+    fn param_metrics(&self) -> Metrics {
+        let lay = self.graph.layout();
+        let bp = &self.reference.bp;
+        let mut m = Metrics::default();
         let pc = if self.variant == Variant::Zil {
             &self.zil_acc
         } else {
-            &self.cur.df
+            self.leaf_grads()
         };
         let (mut d2, mut b2, mut p2, mut pb, mut dmax) = (0.0, 0.0, 0.0, 0.0, 0.0f64);
         for &i in &self.params {
@@ -838,7 +1027,7 @@ impl Session {
         } else {
             0.0
         };
-        (m, ())
+        m
     }
 
     fn record(&mut self) {
@@ -849,14 +1038,20 @@ impl Session {
             Some(p) => std::mem::take(&mut p.node_err),
             None => return,
         };
-        let (m, ()) = self.metrics_and_nodes(Some(&mut nodes));
+        if step.is_multiple_of(self.param_stride) || step == 0 {
+            let pm = self.param_metrics();
+            self.last_param = (pm.max_abs_err_params, pm.rel_err_params, step);
+        }
+        let (pmax, prel, pstep) = self.last_param;
+        let m = self.node_metrics(Some(&mut nodes));
         let idx = self.history.len - 1;
         let p = &mut self.history.points[idx];
         p.step = step;
         p.energy = energy;
         p.max_abs_err_nodes = m.max_abs_err_nodes;
-        p.max_abs_err_params = m.max_abs_err_params;
-        p.rel_err_params = m.rel_err_params;
+        p.max_abs_err_params = pmax;
+        p.rel_err_params = prel;
+        p.params_step = pstep;
         p.node_err = nodes;
     }
 
@@ -1225,6 +1420,48 @@ mod tests {
         assert_eq!((s.step(), s.variant()), (0, Variant::Strict));
         assert!(Session::new(graph(CHAIN), Variant::Strict, 0.0).is_err());
         assert!(Session::new(graph(CHAIN), Variant::Strict, f64::NAN).is_err());
+    }
+
+    #[test]
+    fn lazy_leaf_gradients_and_param_stride() {
+        let g = graph(MLP);
+        let mut a = Session::new(g.clone(), Variant::Strict, 0.2).unwrap();
+        let mut b = Session::new(g, Variant::Strict, 0.2).unwrap();
+        b.set_history_param_stride(4);
+        assert_eq!(b.history_param_stride(), 4);
+        for k in 1..=10 {
+            a.tick();
+            b.tick();
+            // reading pc_grad before or after further ticks gives the state's own value
+            if k % 2 == 0 {
+                for i in 0..a.graph().nodes().len() {
+                    assert_eq!(a.pc_grad(i), b.pc_grad(i));
+                }
+                assert_eq!(a.metrics(), b.metrics());
+            }
+        }
+        let (ha, hb) = (a.history_slice(), b.history_slice());
+        assert_eq!(ha.len(), 11);
+        for (pa, pb) in ha.iter().zip(hb) {
+            assert_eq!(pa.params_step, pa.step);
+            assert_eq!(pb.params_step, pb.step / 4 * 4);
+            assert_eq!(pa.node_err, pb.node_err);
+            if pb.params_step == pb.step {
+                assert_eq!(pa.rel_err_params, pb.rel_err_params);
+            } else {
+                let src = &hb[pb.params_step];
+                assert_eq!(pb.rel_err_params, src.rel_err_params);
+            }
+        }
+        // big leaves, few computed numbers: a stride above 1 by default
+        let wide = Graph::from_json(
+            r#"{"nodes":[{"id":"x","op":"input","value":[1,2,3,4,5,6,7,8]},
+            {"id":"W","op":"param","value":[[1,2,3,4,5,6,7,8],[1,2,3,4,5,6,7,8]]},
+            {"id":"y","op":"matmul","parents":["W","x"]}],"output":"y","target":[0,0]}"#,
+        )
+        .unwrap();
+        assert_eq!(default_param_stride(&wide), 4); // 24 / (4·2) = 3 → 4
+        assert_eq!(default_param_stride(&graph(MLP)), 1);
     }
 
     #[test]

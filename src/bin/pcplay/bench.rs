@@ -1,10 +1,12 @@
 //! `pcplay bench`: median time per relaxation tick (fixed prediction and strict) on every
-//! reference vector and on a 64-128-128-10 MLP (tanh hidden layers, linear output, batch 1,
-//! deterministic pseudo-random weights).
+//! built-in preset, on a 64-128-128-10 MLP (tanh hidden layers, linear output, batch 1,
+//! deterministic pseudo-random weights) and, when a directory is given, on the graph files in
+//! it (e.g. the reference vectors). The same code runs natively and as wasm32-wasip1 under
+//! Node's WASI (see BENCHMARKS.md).
 use std::process::ExitCode;
 use std::time::Instant;
 
-use pc_playground::engine::Graph;
+use pc_playground::engine::{presets, Graph};
 use pc_playground::engine::{GraphFile, JsonValue, NodeSpec, Session, Variant};
 
 /// A small deterministic generator (xorshift64*), uniform in [-1, 1).
@@ -84,14 +86,15 @@ pub fn mlp(sizes: &[usize], seed: u64) -> GraphFile {
     }
 }
 
-/// Median µs per tick over 9 batches of about 20 ms each.
+/// (median, min) µs per tick over 9 batches of about 20 ms each (the min is the least
+/// disturbed by other processes on a shared machine).
 ///
-/// * `standalone`: `tick()` calls; every tick leaves the whole state fresh (leaf gradient
-///   estimates, metrics, history point).
+/// * `standalone`: `tick()` calls from a fresh session (every tick records a history point;
+///   the leaf gradient estimates are lazy and computed for the history every
+///   `history_param_stride()`-th step).
 /// * otherwise: `run(batch)` after 70 000 warm-up ticks, i.e. the app's per-frame call with the
-///   history already decimated (stride 32): leaf gradients and metrics only on recorded ticks
-///   and at the end of the batch.
-fn time_ticks(g: &Graph, variant: Variant, eta: f64, standalone: bool) -> Option<f64> {
+///   history already decimated (stride 32).
+fn time_ticks(g: &Graph, variant: Variant, eta: f64, standalone: bool) -> Option<(f64, f64)> {
     let mut s = Session::new(g.clone(), variant, eta).ok()?;
     s.set_divergence_limit(f64::INFINITY);
     s.set_settle_tol(-1.0); // never stop early
@@ -118,25 +121,31 @@ fn time_ticks(g: &Graph, variant: Variant, eta: f64, standalone: bool) -> Option
         times.push(t.elapsed().as_secs_f64() * 1e6 / batch as f64);
     }
     times.sort_by(|a, b| a.total_cmp(b));
-    times.get(times.len() / 2).copied()
-}
-
-fn vector_dir(arg: Option<&str>) -> Option<std::path::PathBuf> {
-    if let Some(d) = arg {
-        return Some(d.into());
-    }
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    [root.join("../shared/vectors"), root.join("tests/vectors")]
-        .into_iter()
-        .find(|p| p.is_dir())
+    Some((*times.get(times.len() / 2)?, *times.first()?))
 }
 
 pub fn run(dir: Option<&str>) -> ExitCode {
+    let mlp_only = dir == Some("--mlp");
+    let dir = dir.filter(|_| !mlp_only);
     let mut rows: Vec<(String, usize, Graph)> = Vec::new();
-    if let Some(dir) = vector_dir(dir) {
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-            .unwrap_or_default();
+    for p in presets::all().iter().filter(|_| !mlp_only) {
+        match p
+            .graph()
+            .map_err(|e| e.to_string())
+            .and_then(|f| Graph::from_file(&f).map_err(|e| e.to_string()))
+        {
+            Ok(g) => rows.push((format!("preset {}", p.key), g.layout().total, g)),
+            Err(e) => eprintln!("preset {}: {e}", p.key),
+        }
+    }
+    if let Some(dir) = dir {
+        let mut files: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(r) => r.filter_map(|e| e.ok()).map(|e| e.path()).collect(),
+            Err(e) => {
+                eprintln!("cannot read {dir}: {e}");
+                return ExitCode::from(2);
+            }
+        };
         files.sort();
         for f in files {
             let name = f
@@ -167,17 +176,38 @@ pub fn run(dir: Option<&str>) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    println!("median µs per relaxation tick (tick(): standalone; run(): per-frame batches, history decimated)");
+    // warm-up: under wasm, V8 first runs baseline (Liftoff) code and tiers up to optimised
+    // code in the background; exercise every path for a while before timing anything
+    let t0 = Instant::now();
+    while t0.elapsed().as_secs_f64() < 0.5 {
+        for (_, _, g) in &rows {
+            for v in [Variant::FixedPred, Variant::Strict] {
+                if let Ok(mut s) = Session::new(g.clone(), v, g.inference_rate()) {
+                    s.set_divergence_limit(f64::INFINITY);
+                    s.set_settle_tol(-1.0);
+                    for _ in 0..20 {
+                        s.tick();
+                    }
+                    s.run(200);
+                    let _ = s.metrics();
+                }
+            }
+        }
+    }
+    println!("µs per relaxation tick, median (min) of 9 batches; tick(): standalone calls, run(): per-frame batches after 70 000 ticks");
     println!(
-        "{:<26} {:>7} {:>12} {:>12} {:>12} {:>12}",
+        "{:<26} {:>7} {:>16} {:>16} {:>16} {:>16}",
         "graph", "numbers", "fixed tick", "fixed run", "strict tick", "strict run"
     );
     for (name, size, g) in &rows {
         let eta = g.inference_rate();
-        let t = |v, standalone| time_ticks(g, v, eta, standalone).unwrap_or(f64::NAN);
+        let t = |v, standalone| {
+            let (med, min) = time_ticks(g, v, eta, standalone).unwrap_or((f64::NAN, f64::NAN));
+            format!("{med:.3} ({min:.3})")
+        };
         let (ft, fr) = (t(Variant::FixedPred, true), t(Variant::FixedPred, false));
         let (st, sr) = (t(Variant::Strict, true), t(Variant::Strict, false));
-        println!("{name:<26} {size:>7} {ft:>12.3} {fr:>12.3} {st:>12.3} {sr:>12.3}");
+        println!("{name:<26} {size:>7} {ft:>16} {fr:>16} {st:>16} {sr:>16}");
     }
     ExitCode::SUCCESS
 }

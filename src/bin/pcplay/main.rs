@@ -1,7 +1,8 @@
 //! `pcplay`: the native runner.
 //!
 //! * `pcplay trace FILE` prints the trace JSON of a graph file (`graph-format.md`).
-//! * `pcplay bench` times relaxation ticks on the reference vectors and a 64-128-128-10 MLP.
+//! * `pcplay bench [DIR]` times relaxation ticks on every preset, a 64-128-128-10 MLP and the
+//!   graph files in DIR (if given).
 //!
 //! Errors go to stderr with exit code 2.
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ use pc_playground::engine::{trace, Graph};
 mod bench;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: pcplay trace FILE | pcplay bench [VECTOR_DIR]");
+    eprintln!("usage: pcplay trace FILE | pcplay bench [GRAPH_DIR | --mlp]");
     ExitCode::from(2)
 }
 

@@ -1,0 +1,153 @@
+//! The `pcplay` command line: `trace` on graph files and expression files, and its errors.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn pcplay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pcplay"))
+        .args(args)
+        .output()
+        .expect("run pcplay")
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("pcplay-cli-{}-{name}", std::process::id()));
+    std::fs::write(&p, text).expect("write temp file");
+    p
+}
+
+/// Compare two JSON values: same structure, numbers within `1e-10·(1 + |b|)`.
+fn close(a: &Value, b: &Value, place: &str) -> Result<(), String> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            if (x - y).abs() <= 1e-10 * (1.0 + y.abs()) {
+                Ok(())
+            } else {
+                Err(format!("{place}: {x} vs {y}"))
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, yv) in y {
+                let xv = x.get(k).ok_or(format!("{place}.{k}: missing"))?;
+                close(xv, yv, &format!("{place}.{k}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .try_for_each(|(k, (xv, yv))| close(xv, yv, &format!("{place}[{k}]"))),
+        _ if a == b => Ok(()),
+        _ => Err(format!("{place}: {a} vs {b}")),
+    }
+}
+
+fn trace_json(path: &Path) -> Value {
+    let out = pcplay(&["trace", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn trace_on_vectors_matches_the_reference_output() {
+    for name in ["chain", "diamond", "mlp_231"] {
+        let got = trace_json(&vectors().join(format!("{name}.json")));
+        let text = std::fs::read_to_string(vectors().join(format!("{name}.out.json"))).unwrap();
+        let want: Value = serde_json::from_str(&text).unwrap();
+        for key in ["loss", "feedforward", "bp_grad", "levels"] {
+            close(&got[key], &want[key], &format!("{name}.{key}")).unwrap();
+        }
+        // the last fixed-prediction snapshot (energy, values, errors, pc_grad, metrics)
+        let last = |v: &Value| {
+            v["variants"]["fixed_pred"]
+                .as_array()
+                .unwrap()
+                .last()
+                .cloned()
+        };
+        close(
+            &last(&got).unwrap(),
+            &last(&want).unwrap(),
+            &format!("{name}.fixed_pred[last]"),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn the_comparison_can_fail() {
+    let a: Value = serde_json::json!({"loss": 0.5, "v": {"x": [1.0, 2.0]}});
+    let b: Value = serde_json::json!({"loss": 0.5, "v": {"x": [1.0, 2.000001]}});
+    assert!(close(&a, &b, "t").is_err());
+    assert!(close(&a, &a, "t").is_ok());
+}
+
+#[test]
+fn trace_on_an_expression_file() {
+    let src = "# the chain vector as an expression\n\
+               input x = 0.8\nparam w1 = 1.5, w2 = -0.9\n\
+               a = w1 * x\nh = tanh(a)\ny = w2 * h\ntarget y = 0.4\nrate = 0.1; steps = 100\n";
+    let p = temp_file("chain.pc", src);
+    let got = trace_json(&p);
+    let _ = std::fs::remove_file(&p);
+    let text = std::fs::read_to_string(vectors().join("chain.out.json")).unwrap();
+    let want: Value = serde_json::from_str(&text).unwrap();
+    for key in ["loss", "feedforward", "bp_grad"] {
+        close(&got[key], &want[key], &format!("expr.{key}")).unwrap();
+    }
+}
+
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let out = pcplay(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(out.stdout.is_empty(), "{args:?}: stdout not empty");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for n in needles {
+        assert!(
+            err.contains(n),
+            "{args:?}: stderr {err:?} does not name {n:?}"
+        );
+    }
+}
+
+#[test]
+fn broken_files_exit_2_naming_the_place() {
+    // JSON syntax error: line and column
+    let p = temp_file(
+        "bad.json",
+        "{\n \"nodes\": [\n  {\"id\": \"x\", \"op\": \"input\", \"value\": 1},\n ]\n}\n",
+    );
+    fails_with(&["trace", p.to_str().unwrap()], &["bad.json", "line 4"]);
+    // unknown parent: the node and the id
+    let q = temp_file(
+        "parent.json",
+        r#"{"nodes": [{"id": "x", "op": "input", "value": 1},
+            {"id": "y", "op": "tanh", "parents": ["nope"]}], "output": "y", "target": 0}"#,
+    );
+    fails_with(&["trace", q.to_str().unwrap()], &["'y'", "nope"]);
+    // expression syntax error: line and column
+    let r = temp_file("bad.pc", "input x = 1\ny = tanh(x\ntarget y = 0\n");
+    fails_with(&["trace", r.to_str().unwrap()], &["bad.pc", "line "]);
+    for f in [p, q, r] {
+        let _ = std::fs::remove_file(f);
+    }
+    // missing file, missing argument, unknown command
+    fails_with(
+        &["trace", "/nonexistent/graph.json"],
+        &["/nonexistent/graph.json"],
+    );
+    fails_with(&["trace"], &["usage"]);
+    fails_with(&["frobnicate"], &["usage"]);
+}
