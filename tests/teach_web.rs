@@ -34,6 +34,28 @@ fn text(root: &Element, sel: &str) -> String {
     q(root, sel).text_content().unwrap_or_default()
 }
 
+/// Wait (up to 3 s) until `cond` holds; the machine may be busy, so no fixed sleeps.
+async fn until(what: &str, cond: impl Fn() -> bool) {
+    for _ in 0..300 {
+        if cond() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// Wait (up to 3 s) until `#sel` shows `want`; the machine may be busy, so no fixed sleeps.
+async fn until_text(root: &Element, sel: &str, want: &str) {
+    for _ in 0..300 {
+        if text(root, sel) == want {
+            return;
+        }
+        sleep(10).await;
+    }
+    assert_eq!(text(root, sel), want, "{sel}");
+}
+
 fn node_ids(root: &Element) -> Vec<String> {
     let list = root.query_selector_all("svg#graph g.node").unwrap();
     (0..list.length())
@@ -62,7 +84,11 @@ async fn type_text(root: &Element, src: &str, apply: bool) {
             .unwrap()
             .click();
     }
-    sleep(60).await;
+    sleep(1).await;
+}
+
+fn has(root: &Element, sel: &str) -> bool {
+    root.query_selector(sel).unwrap().is_some()
 }
 
 const TYPO: &str =
@@ -75,6 +101,7 @@ async fn typo_shows_line_and_column_and_keeps_the_old_graph() {
     let before = node_ids(&root);
     assert_eq!(before.len(), 8, "the paper's graph: {before:?}");
     type_text(&root, TYPO, true).await;
+    until("the error", || has(&root, "#editor-error")).await;
     let msg = text(&root, "#editor-error");
     assert!(
         msg.contains("line 3, column 5"),
@@ -91,8 +118,10 @@ async fn typo_shows_line_and_column_and_keeps_the_old_graph() {
     assert_eq!(node_ids(&root), before, "the old graph stays");
     // the debounced path (no Apply) keeps it too
     type_text(&root, "input x = 1\ny = x +\ntarget y = 1", false).await;
-    sleep(400).await;
-    assert!(text(&root, "#editor-error").contains("line 2"));
+    until("the line-2 error", || {
+        has(&root, "#editor-error") && text(&root, "#editor-error").contains("line 2")
+    })
+    .await;
     assert_eq!(node_ids(&root), before, "the old graph stays");
 }
 
@@ -100,6 +129,7 @@ async fn typo_shows_line_and_column_and_keeps_the_old_graph() {
 async fn valid_edit_redraws_the_graph() {
     let root = mount().await;
     type_text(&root, VALID, true).await;
+    until("the new graph", || has(&root, "g.node[data-id='z']")).await;
     let ids = node_ids(&root);
     for id in ["u", "k", "z"] {
         assert!(ids.contains(&id.to_string()), "{id} in {ids:?}");
@@ -117,11 +147,10 @@ async fn valid_edit_redraws_the_graph() {
         !node_ids(&root).contains(&"c".to_string()),
         "not before the pause"
     );
-    sleep(450).await;
-    assert!(
-        node_ids(&root).contains(&"c".to_string()),
-        "applied after the pause"
-    );
+    until("applied after the pause", || {
+        node_ids(&root).contains(&"c".to_string())
+    })
+    .await;
 }
 
 fn eps_of(root: &Element, id: &str) -> String {
@@ -135,9 +164,9 @@ async fn scrubbing_shows_the_state_of_stepping_k_times() {
     let root = mount().await;
     let step = q(&root, "#step").dyn_into::<HtmlElement>().unwrap();
     let mut after = vec![];
-    for _ in 0..7 {
+    for k in 1..=7 {
         step.click();
-        sleep(20).await;
+        until_text(&root, "#iter", &k.to_string()).await;
         after.push((
             text(&root, "#iter"),
             eps_of(&root, "y1"),
@@ -150,8 +179,8 @@ async fn scrubbing_shows_the_state_of_stepping_k_times() {
     for k in [3usize, 1, 6, 0] {
         range.set_value(&k.to_string());
         fire(&range, "input");
-        sleep(30).await;
-        assert_eq!(text(&root, "#iter"), k.to_string(), "iteration shows {k}");
+        until_text(&root, "#iter", &k.to_string()).await;
+        sleep(20).await;
         if k > 0 {
             let (it, y1, t) = &after[k - 1];
             assert_eq!(it, &k.to_string());
@@ -163,10 +192,9 @@ async fn scrubbing_shows_the_state_of_stepping_k_times() {
     // stepping on from a scrubbed tick continues from there
     range.set_value("2");
     fire(&range, "input");
-    sleep(30).await;
+    until_text(&root, "#iter", "2").await;
     step.click();
-    sleep(30).await;
-    assert_eq!(text(&root, "#iter"), "3");
+    until_text(&root, "#iter", "3").await;
     assert_eq!(eps_of(&root, "y1"), after[2].1);
 }
 

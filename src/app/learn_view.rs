@@ -8,7 +8,9 @@
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::{
+    CanvasRenderingContext2d, Event, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
+};
 use yew::prelude::*;
 
 use super::clock::{self, Clock};
@@ -140,8 +142,10 @@ impl LearnPanel {
             self.last_region = now;
             self.regions_stale = false;
             if self.is_2d() {
-                for (r, which) in [(&self.pc_ref, ParamsKind::Pc), (&self.bp_ref, ParamsKind::Bp)]
-                {
+                for (r, which) in [
+                    (&self.pc_ref, ParamsKind::Pc),
+                    (&self.bp_ref, ParamsKind::Bp),
+                ] {
                     if let Some(c) = r.cast::<HtmlCanvasElement>() {
                         draw_region(&c, &self.trainer, which);
                     }
@@ -358,9 +362,22 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
         bp.push((s.epoch as f64, s.loss_bp));
     }
     let ok = |v: &f64| v.is_finite() && *v > 0.0;
-    let hi = pc.iter().chain(&bp).map(|p| p.1).filter(ok).fold(1e-9f64, f64::max);
-    let lo = pc.iter().chain(&bp).map(|p| p.1).filter(ok).fold(hi, f64::min);
-    let (lo, hi) = (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()));
+    let hi = pc
+        .iter()
+        .chain(&bp)
+        .map(|p| p.1)
+        .filter(ok)
+        .fold(1e-9f64, f64::max);
+    let lo = pc
+        .iter()
+        .chain(&bp)
+        .map(|p| p.1)
+        .filter(ok)
+        .fold(hi, f64::min);
+    let (lo, hi) = (
+        10f64.powf(lo.log10().floor()),
+        10f64.powf(hi.log10().ceil()),
+    );
     let hi = if hi <= lo { lo * 10.0 } else { hi };
     let xm = (h.len() as f64).max(10.0);
     let mut ch = ChartBuilder::on(&root)
@@ -406,7 +423,11 @@ fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
         .map(|s| s.cosine)
         .filter(|x| x.is_finite())
         .fold(0.9f64, f64::min);
-    let lo = if lo >= 0.9 { 0.9 } else { (lo * 10.0).floor() / 10.0 };
+    let lo = if lo >= 0.9 {
+        0.9
+    } else {
+        (lo * 10.0).floor() / 10.0
+    };
     let mut ch = ChartBuilder::on(&root)
         .margin(10)
         .x_label_area_size(24)
@@ -460,7 +481,11 @@ fn bounds(t: &Trainer) -> (f64, f64, f64, f64) {
 
 /// Blend blue (0) → white (0.5) → orange (1).
 fn region_colour(p: f64) -> String {
-    let p = if p.is_finite() { p.clamp(0.0, 1.0) } else { 0.5 };
+    let p = if p.is_finite() {
+        p.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     let (a, t) = if p < 0.5 {
         (hex(NEG), (0.5 - p) * 2.0)
     } else {
@@ -480,7 +505,11 @@ fn draw_region(c: &HtmlCanvasElement, t: &Trainer, which: ParamsKind) -> Option<
         for j in 0..CELLS {
             let x = x0 + (i as f64 + 0.5) / CELLS as f64 * (x1 - x0);
             let y = y1 - (j as f64 + 0.5) / CELLS as f64 * (y1 - y0);
-            let p = t.predict(which, &[x, y]).first().copied().unwrap_or(f64::NAN);
+            let p = t
+                .predict(which, &[x, y])
+                .first()
+                .copied()
+                .unwrap_or(f64::NAN);
             ctx.set_fill_style_str(&region_colour(p));
             ctx.fill_rect(i as f64 * cw, j as f64 * chh, cw + 0.5, chh + 0.5);
         }
@@ -511,7 +540,11 @@ fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&WHITE).ok()?;
     let xs: Vec<f64> = d.inputs.iter().filter_map(|p| p.first().copied()).collect();
-    let ys: Vec<f64> = d.targets.iter().filter_map(|p| p.first().copied()).collect();
+    let ys: Vec<f64> = d
+        .targets
+        .iter()
+        .filter_map(|p| p.first().copied())
+        .collect();
     let (x0, x1) = xs
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));

@@ -12,6 +12,7 @@ pub mod export;
 pub mod graph_view;
 pub mod hover;
 pub mod layout;
+pub mod learn_view;
 pub mod plots;
 pub mod presets;
 pub mod replay;
@@ -576,6 +577,7 @@ impl Component for App {
                             <editor::Editor file={st.file.clone()} on_cmd={on_cmd.clone()} />
                             <export::ExportBar on_cmd={on_cmd.clone()} />
                         </div>
+                        <learn_view::LearnPanel />
                         <story::Story />
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
