@@ -315,15 +315,15 @@ impl Component for LearnPanel {
                 </div>
                 <p class="learn-stats">
                     <span>{ tt::EPOCH_LABEL }{ " " }<output id="learn-epoch-n">{ self.trainer.epoch() }</output></span>
-                    <span class="pc">{ "PC loss " }<output id="learn-loss-pc" data-value={full(lpc)}>{ num(lpc) }</output></span>
-                    <span class="bp">{ "BP loss " }<output id="learn-loss-bp" data-value={full(lbp)}>{ num(lbp) }</output></span>
+                    <span class="pc">{ tt::PC_LOSS }{ " " }<output id="learn-loss-pc" data-value={full(lpc)}>{ num(lpc) }</output></span>
+                    <span class="bp">{ tt::BP_LOSS }{ " " }<output id="learn-loss-bp" data-value={full(lbp)}>{ num(lbp) }</output></span>
                     <span>{ tt::COSINE }{ " " }<output id="learn-cos" data-value={full(cos)}>{ if cos.is_finite() { format!("{cos:.6}") } else { num(cos) } }</output></span>
                 </p>
                 <p class="muted small">{ tt::setup(&sizes, cfg.ticks, cfg.lr, cfg.batch, cfg.eta) }</p>
                 if let Some(e) = &self.error { <p id="learn-error" class="editor-error" role="alert">{ e.clone() }</p> }
                 <div class="learn-grid">
                     <figure class="plot"><figcaption>{ tt::LOSS_CHART }
-                        <span class="keys"><span class="key"><i style={format!("background:{POS}")}></i>{ "PC" }</span><span class="key"><i style={format!("background:{NEG}")}></i>{ "BP" }</span></span></figcaption>
+                        <span class="keys"><span class="key"><i style={format!("background:{POS}")}></i>{ tt::PC }</span><span class="key"><i style={format!("background:{NEG}")}></i>{ tt::BP }</span></span></figcaption>
                         <canvas id="learn-loss" ref={self.loss_ref.clone()} width={CW.to_string()} height={CH.to_string()} role="img" aria-label={tt::LOSS_CHART}></canvas></figure>
                     <figure class="plot"><figcaption>{ tt::COS_CHART }</figcaption>
                         <canvas id="learn-cos-chart" ref={self.cos_ref.clone()} width={CW.to_string()} height={(CH * 3 / 4).to_string()} role="img" aria-label={tt::COS_CHART}></canvas></figure>
@@ -334,12 +334,35 @@ impl Component for LearnPanel {
     }
 }
 
+fn dark() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// Chart colours, following the page's light or dark scheme (as the playground's plots do).
+fn bg() -> RGBColor {
+    if dark() {
+        RGBColor(0x1b, 0x1e, 0x24)
+    } else {
+        RGBColor(0xff, 0xff, 0xff)
+    }
+}
+
 fn fg() -> RGBColor {
-    RGBColor(0x33, 0x3a, 0x45)
+    if dark() {
+        RGBColor(0xd6, 0xda, 0xe0)
+    } else {
+        RGBColor(0x33, 0x3a, 0x45)
+    }
 }
 
 fn grid() -> RGBColor {
-    RGBColor(0xe6, 0xe9, 0xee)
+    if dark() {
+        RGBColor(0x34, 0x39, 0x42)
+    } else {
+        RGBColor(0xe6, 0xe9, 0xee)
+    }
 }
 
 fn hex(c: &str) -> RGBColor {
@@ -350,7 +373,7 @@ fn hex(c: &str) -> RGBColor {
 /// Both loss curves against the epoch (log scale), epoch 0 = the shared initial weights.
 fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>) -> Option<()> {
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
-    root.fill(&WHITE).ok()?;
+    root.fill(&bg()).ok()?;
     let mut pc: Vec<(f64, f64)> = vec![];
     let mut bp: Vec<(f64, f64)> = vec![];
     if let Some((a, b)) = init {
@@ -416,7 +439,7 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
 /// cos(PC update, BP gradient at the PC weights) per epoch, on [−1, 1].
 fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
-    root.fill(&WHITE).ok()?;
+    root.fill(&bg()).ok()?;
     let xm = (h.len() as f64).max(10.0);
     let lo = h
         .iter()
@@ -538,7 +561,7 @@ fn draw_region(c: &HtmlCanvasElement, t: &Trainer, which: ParamsKind) -> Option<
 fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
     let d = t.dataset();
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
-    root.fill(&WHITE).ok()?;
+    root.fill(&bg()).ok()?;
     let xs: Vec<f64> = d.inputs.iter().filter_map(|p| p.first().copied()).collect();
     let ys: Vec<f64> = d
         .targets
