@@ -355,29 +355,58 @@ pub fn lens_of_sets(info: &GraphInfo, focus: &[usize], near: &[usize]) -> Lens {
     Lens { mark, edge }
 }
 
-// ---- MathML ----------------------------------------------------------------------------------
+// ---- MathML (built as markup: far less code than one html! element per token) ------------
 
-fn mi(s: &str) -> Html {
-    html! { <mi>{ s.to_string() }</mi> }
-}
-fn mo(s: &'static str) -> Html {
-    html! { <mo>{ s }</mo> }
-}
-fn sub(base: &str, s: &str) -> Html {
-    html! { <msub><mi>{ base.to_string() }</mi><mi>{ s.to_string() }</mi></msub> }
-}
-/// A number; negative numbers in parentheses when `paren`.
-fn mn(x: f64, paren: bool) -> Html {
-    let s = num(x);
-    if let Some(abs) = s.strip_prefix('-') {
-        let inner = html! { <><mo>{ "−" }</mo><mn>{ abs.to_string() }</mn></> };
-        if paren {
-            html! { <mrow><mo>{ "(" }</mo>{ inner }<mo>{ ")" }</mo></mrow> }
-        } else {
-            html! { <mrow>{ inner }</mrow> }
+fn esc(out: &mut String, s: &str) {
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
         }
-    } else {
-        html! { <mn>{ s }</mn> }
+    }
+}
+
+fn tag(out: &mut String, t: &str, s: &str) {
+    out.push('<');
+    out.push_str(t);
+    out.push('>');
+    esc(out, s);
+    out.push_str("</");
+    out.push_str(t);
+    out.push('>');
+}
+
+fn mo(out: &mut String, s: &str) {
+    tag(out, "mo", s);
+}
+
+fn sub(out: &mut String, base: &str, s: &str) {
+    out.push_str("<msub>");
+    tag(out, "mi", base);
+    tag(out, "mi", s);
+    out.push_str("</msub>");
+}
+
+/// A number; negative numbers in parentheses when `paren`.
+fn mn(out: &mut String, x: f64, paren: bool) {
+    let s = num(x);
+    match s.strip_prefix('-') {
+        Some(abs) => {
+            out.push_str("<mrow>");
+            if paren {
+                mo(out, "(");
+            }
+            mo(out, "−");
+            tag(out, "mn", abs);
+            if paren {
+                mo(out, ")");
+            }
+            out.push_str("</mrow>");
+        }
+        None => tag(out, "mn", &s),
     }
 }
 
@@ -389,94 +418,137 @@ fn err_sym(var: f64) -> &'static str {
     }
 }
 
-/// Symbolic and numeric forms of the sum of the children's terms.
-fn terms_math(c: &Card, info: &GraphInfo) -> (Html, Html) {
-    let mut sym: Vec<Html> = Vec::new();
-    let mut val: Vec<Html> = Vec::new();
+/// Symbolic (`numbers = false`) or numeric form of the sum of the children's terms.
+fn terms_math(out: &mut String, c: &Card, info: &GraphInfo, numbers: bool) {
+    out.push_str("<mrow>");
+    if c.terms.is_empty() {
+        tag(out, "mn", "0");
+    }
     for (n, t) in c.terms.iter().enumerate() {
         let child = &info.nodes[t.child];
         let cid = short_id(&child.id);
         let e = err_sym(child.variance);
         if n > 0 {
-            sym.push(mo("+"));
-            val.push(mo("+"));
+            mo(out, "+");
         }
-        let idx = if child.len > 1 {
-            format!("{cid},{}", t.m + 1)
-        } else {
-            cid.clone()
-        };
-        match t.jac {
-            Some(j) => {
+        match (t.jac, numbers) {
+            (Some(j), _) => {
                 if t.label != "1" {
-                    sym.push(
-                        html! { <mrow><mtext>{ t.label.clone() }</mtext><mo>{ "·" }</mo></mrow> },
-                    );
-                    val.push(html! { <mrow>{ mn(j, true) }<mo>{ "·" }</mo></mrow> });
+                    if numbers {
+                        mn(out, j, true);
+                    } else {
+                        tag(out, "mtext", &t.label);
+                    }
+                    mo(out, "·");
                 }
-                sym.push(sub(e, &idx));
-                val.push(mn(t.xi, true));
+                if numbers {
+                    mn(out, t.xi, true);
+                } else if child.len > 1 {
+                    sub(out, e, &format!("{cid},{}", t.m + 1));
+                } else {
+                    sub(out, e, &cid);
+                }
             }
-            None => {
-                sym.push(html! {
-                    <msub><mrow><mo>{ "(" }</mo><msup><mi>{ "J" }</mi><mi>{ "T" }</mi></msup>{ sub(e, &cid) }<mo>{ ")" }</mo></mrow><mn>{ (c.k + 1).to_string() }</mn></msub>
-                });
-                val.push(mn(t.value, true));
+            (None, true) => mn(out, t.value, true),
+            (None, false) => {
+                out.push_str("<msub><mrow>");
+                mo(out, "(");
+                out.push_str("<msup><mi>J</mi><mi>T</mi></msup>");
+                sub(out, e, &cid);
+                mo(out, ")");
+                out.push_str("</mrow>");
+                tag(out, "mn", &(c.k + 1).to_string());
+                out.push_str("</msub>");
             }
         }
     }
-    if c.terms.is_empty() {
-        sym.push(html! { <mn>{ "0" }</mn> });
-        val.push(html! { <mn>{ "0" }</mn> });
-    }
-    (
-        html! { <mrow>{ for sym }</mrow> },
-        html! { <mrow>{ for val }</mrow> },
-    )
+    out.push_str("</mrow>");
 }
 
-/// The update rule as MathML: symbolic line, numbers line, result.
-pub fn rule_math(c: &Card, info: &GraphInfo) -> Html {
+fn row_start(out: &mut String, lhs: Option<&dyn Fn(&mut String)>) {
+    out.push_str("<mtr><mtd>");
+    if let Some(f) = lhs {
+        f(out);
+    }
+    out.push_str("</mtd><mtd><mrow>");
+    mo(out, "=");
+}
+
+fn row_end(out: &mut String) {
+    out.push_str("</mrow></mtd></mtr>");
+}
+
+/// The update rule as MathML markup: symbolic line, numbers line, result.
+pub fn rule_markup(c: &Card, info: &GraphInfo) -> String {
     let me = &c.name;
     let e = err_sym(c.var);
-    let (sym, val) = terms_math(c, info);
+    let mut o = String::with_capacity(2048);
+    o.push_str(r#"<math display="block" class="rule">"#);
     if c.kind == Kind::Computed && c.output {
-        return html! {
-            <math display="block" class="rule">
-                <mrow>{ sub(e, me) }<mo>{ "=" }</mo><mi>{ "y" }</mi><mo>{ "−" }</mo><mover><mi>{ "y" }</mi><mo>{ "^" }</mo></mover>
-                <mo>{ "=" }</mo>{ mn(c.v, false) }<mo>{ "−" }</mo>{ mn(c.mu, true) }
-                <mo>{ "=" }</mo><mn class="result">{ num(c.result) }</mn></mrow>
-            </math>
-        };
+        o.push_str("<mrow>");
+        sub(&mut o, e, me);
+        o.push_str("<mo>=</mo><mi>y</mi><mo>−</mo><mover><mi>y</mi><mo>^</mo></mover><mo>=</mo>");
+        mn(&mut o, c.v, false);
+        mo(&mut o, "−");
+        mn(&mut o, c.mu, true);
+        mo(&mut o, "=");
+        o.push_str(r#"<mn class="result">"#);
+        esc(&mut o, &num(c.result));
+        o.push_str("</mn></mrow></math>");
+        return o;
     }
+    o.push_str(r#"<mtable columnalign="right left">"#);
     if c.kind == Kind::Computed {
-        let rate = if c.var != 1.0 && (c.rate - c.var).abs() < 1e-15 {
-            html! { <msup><mi>{ "σ" }</mi><mn>{ "2" }</mn></msup> }
+        let lhs = |o: &mut String| {
+            o.push_str("<mrow><mi>Δ</mi>");
+            sub(o, "v", me);
+            o.push_str("</mrow>");
+        };
+        row_start(&mut o, Some(&lhs));
+        if c.var != 1.0 && (c.rate - c.var).abs() < 1e-15 {
+            o.push_str("<msup><mi>σ</mi><mn>2</mn></msup>");
         } else {
-            mi("η")
+            tag(&mut o, "mi", "η");
+        }
+        o.push_str("<mo>·</mo><mo>(</mo><mo>−</mo>");
+        sub(&mut o, e, me);
+        mo(&mut o, "+");
+        terms_math(&mut o, c, info, false);
+        mo(&mut o, ")");
+        row_end(&mut o);
+        row_start(&mut o, None);
+        mn(&mut o, c.rate, false);
+        o.push_str("<mo>·</mo><mo>(</mo><mo>−</mo>");
+        mn(&mut o, c.xi, true);
+        mo(&mut o, "+");
+        terms_math(&mut o, c, info, true);
+        mo(&mut o, ")");
+        row_end(&mut o);
+    } else {
+        let lhs = |o: &mut String| {
+            o.push_str("<msub><mover><mi>g</mi><mo>^</mo></mover>");
+            tag(o, "mi", me);
+            o.push_str("</msub>");
         };
-        return html! {
-            <math display="block" class="rule">
-                <mtable columnalign="right left">
-                    <mtr><mtd><mrow><mi>{ "Δ" }</mi>{ sub("v", me) }</mrow></mtd>
-                        <mtd><mrow><mo>{ "=" }</mo>{ rate }<mo>{ "·" }</mo><mo>{ "(" }</mo><mo>{ "−" }</mo>{ sub(e, me) }<mo>{ "+" }</mo>{ sym }<mo>{ ")" }</mo></mrow></mtd></mtr>
-                    <mtr><mtd></mtd>
-                        <mtd><mrow><mo>{ "=" }</mo>{ mn(c.rate, false) }<mo>{ "·" }</mo><mo>{ "(" }</mo><mo>{ "−" }</mo>{ mn(c.xi, true) }<mo>{ "+" }</mo>{ val }<mo>{ ")" }</mo></mrow></mtd></mtr>
-                    <mtr><mtd></mtd><mtd><mrow><mo>{ "=" }</mo><mn class="result">{ num(c.result) }</mn></mrow></mtd></mtr>
-                </mtable>
-            </math>
-        };
+        for numbers in [false, true] {
+            row_start(&mut o, (!numbers).then_some(&lhs as &dyn Fn(&mut String)));
+            o.push_str("<mo>−</mo><mo>(</mo>");
+            terms_math(&mut o, c, info, numbers);
+            mo(&mut o, ")");
+            row_end(&mut o);
+        }
     }
-    html! {
-        <math display="block" class="rule">
-            <mtable columnalign="right left">
-                <mtr><mtd><msub><mover><mi>{ "g" }</mi><mo>{ "^" }</mo></mover><mi>{ me.clone() }</mi></msub></mtd>
-                    <mtd><mrow><mo>{ "=" }</mo><mo>{ "−" }</mo><mo>{ "(" }</mo>{ sym }<mo>{ ")" }</mo></mrow></mtd></mtr>
-                <mtr><mtd></mtd><mtd><mrow><mo>{ "=" }</mo><mo>{ "−" }</mo><mo>{ "(" }</mo>{ val }<mo>{ ")" }</mo></mrow></mtd></mtr>
-                <mtr><mtd></mtd><mtd><mrow><mo>{ "=" }</mo><mn class="result">{ num(c.result) }</mn></mrow></mtd></mtr>
-            </mtable>
-        </math>
-    }
+    row_start(&mut o, None);
+    o.push_str(r#"<mn class="result">"#);
+    esc(&mut o, &num(c.result));
+    o.push_str("</mn>");
+    row_end(&mut o);
+    o.push_str("</mtable></math>");
+    o
+}
+
+pub fn rule_math(c: &Card, info: &GraphInfo) -> Html {
+    Html::from_html_unchecked(rule_markup(c, info).into())
 }
 
 fn row(q: &'static str, label: String, x: f64) -> Html {
@@ -487,7 +559,6 @@ fn row(q: &'static str, label: String, x: f64) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
 pub struct CardProps {
     pub card: Option<Rc<Card>>,
     pub info: Rc<GraphInfo>,
@@ -496,7 +567,7 @@ pub struct CardProps {
     pub on_close: Callback<()>,
 }
 
-#[function_component(CardView)]
+/// The card slot (a plain function: it re-renders with the app anyway).
 pub fn card_view(p: &CardProps) -> Html {
     let Some(c) = p.card.as_deref() else {
         return html! { <div id="card" class="card-slot empty" aria-live="polite"><p class="muted small">{ ts::CARD_HINT }</p></div> };

@@ -91,6 +91,7 @@ pub struct App {
     edit: Option<(usize, usize, f64, f64, f64)>,
     drag: Option<Drag>,
     dragged: bool,
+    stage_ref: NodeRef,
 }
 
 fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
@@ -100,14 +101,14 @@ fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> C
 /// Where the node under `t` sits inside the stage element `stage` (x, y, width in px).
 fn place_in_stage(
     t: Option<web_sys::EventTarget>,
-    stage: Option<web_sys::EventTarget>,
+    stage: Option<web_sys::Node>,
 ) -> (f64, f64, f64) {
     let el = |t: Option<web_sys::EventTarget>| {
         t.and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok())
     };
     let (Some(n), Some(s)) = (
         el(t).and_then(|e| e.closest("g.node").ok().flatten()),
-        el(stage),
+        stage.and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok()),
     ) else {
         return (0.0, 0.0, 120.0);
     };
@@ -306,7 +307,7 @@ impl App {
                             .get(i)
                             .is_some_and(|n| n.kind == sim::Kind::Param)
                         {
-                            let (x, y, w) = place_in_stage(e.target(), e.current_target());
+                            let (x, y, w) = place_in_stage(e.target(), self.stage_ref.get());
                             self.edit = Some((i, k, x, y, w));
                         }
                         true
@@ -327,7 +328,7 @@ impl App {
                         .get(i)
                         .is_some_and(|n| n.kind == sim::Kind::Param)
                     {
-                        let (x, y, w) = place_in_stage(e.target(), e.current_target());
+                        let (x, y, w) = place_in_stage(e.target(), self.stage_ref.get());
                         self.edit = Some((i, k, x, y, w));
                     }
                     true
@@ -370,9 +371,11 @@ impl App {
                     self.st.snap.nodes[i].v.get(k).copied()
                 };
                 let Some(v0) = v0 else { return false };
+                // capture on the node itself: moves keep bubbling through the stage
                 if let Some(el) = e
-                    .current_target()
+                    .target()
                     .and_then(|t| wasm_bindgen::JsCast::dyn_into::<Element>(t).ok())
+                    .and_then(|t| t.closest("g.node").ok().flatten())
                 {
                     let _ = el.set_pointer_capture(e.pointer_id());
                 }
@@ -444,6 +447,7 @@ impl Component for App {
             edit: None,
             drag: None,
             dragged: false,
+            stage_ref: NodeRef::default(),
         };
         app.sync_shown();
         app.publish();
@@ -551,14 +555,14 @@ impl Component for App {
                                     <span class="muted small">{ format!("depth {} · {leveled}", st.info.depth) }</span>
                                 </div>
                                 <p class="blurb muted">{ blurb }</p>
-                                <div class="graph-wrap stage" onmouseover={stage_cb(link, StageMsg::Over)} onmouseleave={stage_cb(link, |_: MouseEvent| StageMsg::Leave)}
+                                <div class="graph-wrap stage" ref={self.stage_ref.clone()} onmouseover={stage_cb(link, StageMsg::Over)} onmouseleave={stage_cb(link, |_: MouseEvent| StageMsg::Leave)}
                                     onfocusin={stage_cb(link, StageMsg::FocusIn)} onpointerdown={stage_cb(link, StageMsg::Down)} onpointermove={stage_cb(link, StageMsg::Move)}
                                     onpointerup={stage_cb(link, StageMsg::Up)} onpointercancel={stage_cb(link, StageMsg::Up)} onclick={stage_cb(link, StageMsg::Click)} onkeydown={stage_cb(link, StageMsg::Key)}>
                                     <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} />
         { overlay }
                                 </div>
-                                <hover::CardView {card} info={st.info.clone()} alpha={slowmo::ALPHA}
-                                    on_close={ctx.link().callback(|_| Msg::Stage(StageMsg::Close))} />
+                                { hover::card_view(&hover::CardProps { card, info: st.info.clone(), alpha: slowmo::ALPHA,
+                            on_close: ctx.link().callback(|_| Msg::Stage(StageMsg::Close)) }) }
                                 <div class="stats" aria-live="off">
                                     <span>{ text::GAP_OVERALL }{ " " }<output id="gap-overall" data-value={full(s.gap_overall())}>{ sci(s.gap_overall()) }</output></span>
                                     <span>{ "energy F " }<output id="energy">{ num(s.energy) }</output></span>
@@ -578,7 +582,7 @@ impl Component for App {
                             <export::ExportBar on_cmd={on_cmd.clone()} />
                         </div>
                         <learn_view::LearnPanel />
-                        <story::Story />
+                        { story::story() }
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
                         </footer>

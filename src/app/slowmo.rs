@@ -161,7 +161,9 @@ fn weight_update(st: &mut AppState, sl: &mut Slow) {
         return;
     }
     let l0 = st.snap.loss;
-    let grads: Vec<(usize, Vec<f64>, Vec<f64>, Vec<f64>)> = {
+    // (param, value, ĝ, ∂L/∂θ)
+    type Grads = Vec<(usize, Vec<f64>, Vec<f64>, Vec<f64>)>;
+    let grads: Grads = {
         let s = st.sim.session();
         ps.iter()
             .map(|&p| {
@@ -327,7 +329,12 @@ pub fn lens(st: &AppState, sl: &Slow) -> Lens {
         1 => lens_of_sets(info, &computed, &leaves),
         2 => lens_of_sets(info, &[o], &[]),
         3 => lens_of_sets(info, &[o], &info.nodes[o].parents),
-        4 => lens_of_sets(info, &sl.new, &sl.changed),
+        4 => {
+            // the output (where the error comes from) stays lit
+            let mut near = sl.changed.clone();
+            near.push(o);
+            lens_of_sets(info, &sl.new, &near)
+        }
         5 => lens_of_sets(info, &all, &[]),
         _ => {
             let ps = params(st);

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::text_story as ts;
 
-#[function_component(Story)]
+/// A plain function (not a component): the text never changes, and it keeps the wasm small.
 pub fn story() -> Html {
     html! {
         <section id="story" class="panel story" aria-labelledby="story-title">
