@@ -15,13 +15,27 @@ async fn sleep(ms: u64) {
     yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
-async fn mount() -> Element {
+/// Mount a paused App in a fresh div. Drop the handle at the end of the test (the App is
+/// destroyed, so apps of earlier tests do not keep playing and loading the page).
+async fn mount() -> (Element, Unmount) {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false }).render();
+    let handle =
+        yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false })
+            .render();
     sleep(60).await;
-    root
+    (root, Unmount(Some(handle)))
+}
+
+struct Unmount(Option<yew::AppHandle<App>>);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            h.destroy();
+        }
+    }
 }
 
 fn q(root: &Element, sel: &str) -> Element {
@@ -97,7 +111,7 @@ const VALID: &str = "input u = 0.5\nparam k = 2\nz = tanh(k * u)\ntarget z = 0.3
 
 #[wasm_bindgen_test]
 async fn typo_shows_line_and_column_and_keeps_the_old_graph() {
-    let root = mount().await;
+    let (root, _app) = mount().await;
     let before = node_ids(&root);
     assert_eq!(before.len(), 8, "the paper's graph: {before:?}");
     type_text(&root, TYPO, true).await;
@@ -127,7 +141,7 @@ async fn typo_shows_line_and_column_and_keeps_the_old_graph() {
 
 #[wasm_bindgen_test]
 async fn valid_edit_redraws_the_graph() {
-    let root = mount().await;
+    let (root, _app) = mount().await;
     type_text(&root, VALID, true).await;
     until("the new graph", || has(&root, "g.node[data-id='z']")).await;
     let ids = node_ids(&root);
@@ -161,7 +175,7 @@ fn eps_of(root: &Element, id: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn scrubbing_shows_the_state_of_stepping_k_times() {
-    let root = mount().await;
+    let (root, _app) = mount().await;
     let step = q(&root, "#step").dyn_into::<HtmlElement>().unwrap();
     let mut after = vec![];
     for k in 1..=7 {

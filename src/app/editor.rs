@@ -101,7 +101,8 @@ pub fn editor(p: &EditorProps) -> Html {
     let help = use_state(|| false);
     let scroll = use_state(|| 0.0f64);
     let generation = use_mut_ref(|| 0u64);
-    let last_sent: Rc<RefCell<Option<GraphFile>>> = use_mut_ref(|| None);
+    // the graph the text stands for (starts as the shown graph, so the first effect is a no-op)
+    let last_sent: Rc<RefCell<Option<GraphFile>>> = use_mut_ref(|| Some((*p.file).clone()));
     let area = use_node_ref();
 
     // follow graph changes made elsewhere (the preset picker)
