@@ -396,16 +396,10 @@ pub fn download_url(name: &str, url: &str) {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ExportProps {
-    pub on_cmd: Callback<Cmd>,
-}
-
-/// The export buttons.
-#[function_component(ExportBar)]
-pub fn export_bar(p: &ExportProps) -> Html {
+/// The export buttons (a plain function, not a component: smaller wasm).
+pub fn bar(on_cmd: &Callback<Cmd>) -> Html {
     let b = |id: &'static str, label: &'static str, hint: &'static str, kind: ExportKind| {
-        let on = p.on_cmd.clone();
+        let on = on_cmd.clone();
         let onclick = Callback::from(move |_| on.emit(Cmd::Export(kind)));
         html! { <button type="button" id={id} title={hint} {onclick}>{ label }</button> }
     };

@@ -546,7 +546,7 @@ impl Component for App {
                             { html! { <Controls ..cprops.clone() /> } }
                         </div>
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
-                        <replay::Replay step={s.step} max={st.replay_max} scrubbing={st.scrub.is_some()} on_cmd={on_cmd.clone()} />
+                        { replay::bar(s.step, st.replay_max, st.scrub.is_some(), &on_cmd) }
                         { slowmo::panel(st.slow.as_ref(), &on_cmd) }
                         <main class="grid">
                             <section class="panel graph-panel" aria-label="Graph">
@@ -579,7 +579,7 @@ impl Component for App {
                         </main>
                         <div class="teach">
                             <editor::Editor file={st.file.clone()} on_cmd={on_cmd.clone()} />
-                            <export::ExportBar on_cmd={on_cmd.clone()} />
+                            { export::bar(&on_cmd) }
                         </div>
                         <learn_view::LearnPanel />
                         { story::story() }

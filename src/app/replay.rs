@@ -8,34 +8,25 @@ use yew::prelude::*;
 use super::state::Cmd;
 use super::text_teach as tt;
 
-#[derive(Properties, PartialEq)]
-pub struct ReplayProps {
-    /// The tick shown now.
-    pub step: usize,
-    /// The furthest tick of this run.
-    pub max: usize,
-    pub scrubbing: bool,
-    pub on_cmd: Callback<Cmd>,
-}
-
-#[function_component(Replay)]
-pub fn replay(p: &ReplayProps) -> Html {
-    let on = p.on_cmd.clone();
+/// The scrubber row: `step` is the tick shown, `max` the furthest tick of this run. A plain
+/// function, not a component (smaller wasm).
+pub fn bar(step: usize, max: usize, scrubbing: bool, on_cmd: &Callback<Cmd>) -> Html {
+    let on = on_cmd.clone();
     let oninput = Callback::from(move |e: InputEvent| {
         if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
-            if let Ok(k) = el.value().parse::<f64>() {
-                on.emit(Cmd::ScrubTo(k.max(0.0) as usize));
+            if let Ok(k) = el.value().parse::<usize>() {
+                on.emit(Cmd::ScrubTo(k));
             }
         }
     });
-    let max = p.max.max(p.step);
+    let max = max.max(step);
     html! {
-        <div class={classes!("replay", p.scrubbing.then_some("scrubbing"))} title={tt::REPLAY_HINT}>
+        <div class={classes!("replay", scrubbing.then_some("scrubbing"))} title={tt::REPLAY_HINT}>
             <label for="replay">{ tt::REPLAY }</label>
             <input type="range" id="replay" min="0" max={max.to_string()} step="1"
-                value={p.step.min(max).to_string()} {oninput} disabled={max == 0}
-                aria-valuetext={tt::replay_label(p.step, max)} />
-            <output id="replay-label" class="muted small">{ tt::replay_label(p.step, max) }</output>
+                value={step.min(max).to_string()} {oninput} disabled={max == 0}
+                aria-valuetext={tt::replay_label(step, max)} />
+            <output id="replay-label" class="muted small">{ tt::replay_label(step, max) }</output>
         </div>
     }
 }
