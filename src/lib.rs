@@ -2,7 +2,11 @@
 //!
 //! * [`engine`]: pure Rust, float64, no web dependency (compiled and tested natively).
 //! * `app`: the Yew web face (wasm32 only).
+/// The embed postMessage API types; pure, compiled on both targets.
+pub mod embed_api;
 pub mod engine;
+/// The share-link (URL fragment) format; pure, compiled on both targets.
+pub mod share_codec;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

@@ -15,7 +15,14 @@ async fn sleep(ms: u64) {
 }
 
 async fn mount() -> Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
+    let w = web_sys::window().unwrap();
+    // the app keeps its state in the fragment: start each test from a clean URL
+    let path = w.location().pathname().unwrap();
+    let _ =
+        w.history()
+            .unwrap()
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    let doc = w.document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
     yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false }).render();

@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod controls;
 pub mod editor;
+pub mod embed;
 pub mod export;
 pub mod graph_view;
 pub mod hover;
@@ -16,6 +17,7 @@ pub mod learn_view;
 pub mod plots;
 pub mod presets;
 pub mod replay;
+pub mod share;
 pub mod sim;
 pub mod slowmo;
 pub mod state;
@@ -23,6 +25,7 @@ pub mod story;
 pub mod text;
 pub mod text_story;
 pub mod text_teach;
+pub mod url;
 
 use std::rc::Rc;
 
@@ -48,6 +51,8 @@ pub enum Msg {
     Cmd(Cmd),
     Frame(f64),
     Key(KeyboardEvent),
+    /// Host messages, visibility and fragment changes (links and embedding).
+    Embed(embed::EmbedMsg),
     /// The teaching layer on the graph (see `stage`).
     Stage(StageMsg),
 }
@@ -84,6 +89,8 @@ pub struct App {
     shown: Rc<Vec<Vec<f64>>>,
     reduced: bool,
     target: Rc<Vec<f64>>,
+    /// URL state, embed mode and the host connection.
+    hub: embed::Hub,
     /// The unit whose card is open (node, element), and the one pinned by click / keyboard.
     focus: Option<(usize, usize)>,
     pinned: Option<(usize, usize)>,
@@ -251,6 +258,7 @@ impl App {
             self.edit = None;
         }
         let changed = self.st.apply(cmd);
+        self.hub.after_change(&self.st);
         self.target = Rc::new(self.st.sim.target());
         if self.reduced {
             self.sync_shown();
@@ -432,7 +440,12 @@ impl Component for App {
 
     fn create(ctx: &Context<Self>) -> Self {
         let reduced = clock::reduced_motion();
-        let st = AppState::new(ctx.props().autoplay && !reduced);
+        let mut st = AppState::new(false);
+        let hub = embed::Hub::boot(
+            &mut st,
+            ctx.props().autoplay && !reduced,
+            ctx.link().callback(Msg::Embed),
+        );
         let target = Rc::new(st.sim.target());
         let clock = Clock::start(ctx.link().callback(Msg::Frame));
         let mut app = App {
@@ -442,6 +455,7 @@ impl Component for App {
             shown: Rc::new(vec![]),
             reduced,
             target,
+            hub,
             focus: None,
             pinned: None,
             edit: None,
@@ -461,6 +475,7 @@ impl Component for App {
                 self.last_ts = Some(ts);
                 let n = self.st.advance(dt, TICK_BUDGET_MS, &clock::now);
                 let moved = self.smooth(dt);
+                self.hub.after_frame(&self.st, n);
                 if n > 0 {
                     self.publish();
                 }
@@ -471,11 +486,19 @@ impl Component for App {
             Msg::Key(e) => match self.on_key(&e) {
                 Some(cmd) => {
                     let changed = self.st.apply(cmd);
+                    self.hub.after_change(&self.st);
                     self.publish();
                     changed
                 }
                 None => false,
             },
+            Msg::Embed(m) => {
+                let changed = self.hub.handle(&mut self.st, m);
+                self.target = Rc::new(self.st.sim.target());
+                self.sync_shown();
+                self.publish();
+                changed
+            }
         }
     }
 
@@ -535,11 +558,12 @@ impl Component for App {
             "not levelled"
         };
         html! {
-                    <div class="app" tabindex="-1" {onkeydown}>
+                    <div class={classes!("app", self.hub.classes())} tabindex="-1" {onkeydown}>
                         <header class="top">
                             <h1>{ text::TITLE }</h1>
                             <p class="intro">{ text::INTRO }</p>
                         </header>
+                        if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
                         <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
                         <div class="bar">
                             { html! { <Transport ..cprops.clone() /> } }
@@ -582,6 +606,7 @@ impl Component for App {
                             { export::bar(&on_cmd) }
                         </div>
                         <learn_view::LearnPanel />
+                        { self.hub.open_full_link() }
                         { story::story() }
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }

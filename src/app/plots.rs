@@ -29,9 +29,11 @@ struct Theme {
 }
 
 fn theme() -> Theme {
-    let dark = web_sys::window()
-        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-        .is_some_and(|m| m.matches());
+    let dark = super::embed::forced_dark().unwrap_or_else(|| {
+        web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches())
+    });
     if dark {
         Theme {
             bg: RGBColor(0x1b, 0x1e, 0x24),

@@ -343,6 +343,11 @@ impl Sim {
         self.session.set_target(t).map_err(|e| e.to_string())
     }
 
+    /// The current graph (with its current leaf values and target) as compact graph-file JSON.
+    pub fn graph_json(&self) -> String {
+        serde_json::to_string(&self.session.graph().to_file()).unwrap_or_default()
+    }
+
     /// Replace a whole leaf value (same shape).
     pub fn set_leaf_data(&mut self, node: usize, data: Vec<f64>) -> Result<(), String> {
         let n = self

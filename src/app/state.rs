@@ -86,6 +86,9 @@ pub struct AppState {
     debt: f64,
     /// The current graph as a file (what the editor shows and compares with).
     pub file: Rc<GraphFile>,
+    /// The graph `file` describes; any other code path that swaps the graph (a link, …) is
+    /// noticed in `refresh` and `file` follows.
+    file_for: Rc<GraphInfo>,
     /// Replay: the furthest tick of the current run, and the plot series up to it.
     pub replay_max: usize,
     pub replay_series: Rc<Series>,
@@ -100,6 +103,7 @@ impl AppState {
         let sim = Sim::new(p.json, "fixed", f64::NAN).expect("the default preset loads");
         let eta = sim.eta();
         let file = Rc::new(sim.graph_file());
+        let file_for = sim.info();
         let mut st = AppState {
             info: sim.info(),
             snap: Rc::new(sim.snapshot()),
@@ -117,6 +121,7 @@ impl AppState {
             slow: None,
             debt: 0.0,
             file,
+            file_for,
             replay_max: 0,
             replay_series: Rc::new(Series::default()),
             scrub: None,
@@ -129,6 +134,12 @@ impl AppState {
     }
 
     pub(super) fn refresh(&mut self) {
+        if !Rc::ptr_eq(&self.file_for, &self.info) {
+            // a new graph: the editor follows it, and the old run cannot be replayed
+            self.file = Rc::new(self.sim.graph_file());
+            self.file_for = self.info.clone();
+            self.forget_replay();
+        }
         self.snap = Rc::new(self.sim.snapshot());
         self.series = Rc::new(self.sim.series(PLOT_POINTS));
         self.scrub = None;
@@ -289,8 +300,6 @@ impl AppState {
                     Ok(sim) => {
                         self.sim = sim;
                         self.info = self.sim.info();
-                        self.file = Rc::new(self.sim.graph_file());
-                        self.forget_replay();
                         self.preset = key;
                         self.eta = self.sim.eta();
                         self.alert = None;
@@ -320,6 +329,7 @@ impl AppState {
                         self.info = self.sim.info();
                         self.eta = self.sim.eta();
                         self.file = file;
+                        self.file_for = self.info.clone();
                         self.preset = text_teach::CUSTOM_KEY.to_string();
                         self.alert = None;
                         self.forget_replay();
@@ -451,5 +461,25 @@ impl AppState {
 
     pub fn settled_like(&self) -> bool {
         matches!(self.status, Status::Settled | Status::Finished)
+    }
+
+    /// Run up to `n` ticks at once (paused afterwards; stops early when the run stops).
+    /// Returns the ticks run. Used by the embed API's `step {n}` and `goto {tick}`.
+    pub fn run_ticks(&mut self, n: usize) -> usize {
+        if self.status == Status::Diverged || n == 0 {
+            return 0;
+        }
+        self.playing = false;
+        self.turbo = false;
+        self.status = Status::Idle;
+        let mut done = 0;
+        while done < n {
+            done += 1;
+            if !self.tick_once() {
+                break;
+            }
+        }
+        self.refresh();
+        done
     }
 }

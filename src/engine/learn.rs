@@ -130,7 +130,7 @@ pub struct EpochStats {
 }
 
 /// Trains one network with PC and with BP side by side (see the module docs).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Trainer {
     config: TrainConfig,
     dataset: Dataset,
@@ -742,6 +742,7 @@ mod tests {
         let mut t = Trainer::for_dataset(DatasetKind::Xor, 7);
         let e = train(&mut t, 3000, 0.05);
         assert!(e.is_some(), "last: {:?}", t.history().last());
+        eprintln!("XOR: mean loss < 0.05 (PC and BP) after {e:?} epochs");
         let s = t.history().last().unwrap();
         assert!(s.cosine > 0.95, "{s:?}");
         assert_eq!(s.diverged, 0);

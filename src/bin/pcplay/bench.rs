@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use pc_playground::engine::{presets, Graph};
+use pc_playground::engine::{presets, DatasetKind, Graph, Trainer};
 use pc_playground::engine::{GraphFile, JsonValue, NodeSpec, Session, Variant};
 
 /// A small deterministic generator (xorshift64*), uniform in [-1, 1).
@@ -86,7 +86,10 @@ pub fn mlp(sizes: &[usize], seed: u64) -> GraphFile {
     }
 }
 
-/// (median, min) µs per tick over 9 batches of about 20 ms each (the min is the least
+/// Number of timed batches per figure.
+const BATCHES: usize = 31;
+
+/// (median, min) µs per tick over [`BATCHES`] batches of about 2 ms each (the min is the least
 /// disturbed by other processes on a shared machine).
 ///
 /// * `standalone`: `tick()` calls from a fresh session (every tick records a history point;
@@ -101,15 +104,16 @@ fn time_ticks(g: &Graph, variant: Variant, eta: f64, standalone: bool) -> Option
     if !standalone {
         s.run(70_000);
     }
+    // batches of about 2 ms: short enough that some run undisturbed on a busy machine
     let t0 = Instant::now();
     let mut n = 0usize;
-    while t0.elapsed().as_secs_f64() < 0.02 {
+    while t0.elapsed().as_secs_f64() < 0.002 {
         s.tick();
         n += 1;
     }
     let batch = n.max(10);
     let mut times = Vec::new();
-    for _ in 0..9 {
+    for _ in 0..BATCHES {
         let t = Instant::now();
         if standalone {
             for _ in 0..batch {
@@ -194,7 +198,7 @@ pub fn run(dir: Option<&str>) -> ExitCode {
             }
         }
     }
-    println!("µs per relaxation tick, median (min) of 9 batches; tick(): standalone calls, run(): per-frame batches after 70 000 ticks");
+    println!("µs per relaxation tick, median (min) of 31 batches of ~2 ms; tick(): standalone calls, run(): per-frame batches after 70 000 ticks");
     println!(
         "{:<26} {:>7} {:>16} {:>16} {:>16} {:>16}",
         "graph", "numbers", "fixed tick", "fixed run", "strict tick", "strict run"
@@ -208,6 +212,29 @@ pub fn run(dir: Option<&str>) -> ExitCode {
         let (ft, fr) = (t(Variant::FixedPred, true), t(Variant::FixedPred, false));
         let (st, sr) = (t(Variant::Strict, true), t(Variant::Strict, false));
         println!("{name:<26} {size:>7} {ft:>16} {fr:>16} {st:>16} {sr:>16}");
+    }
+    if !mlp_only {
+        println!("learning: µs per epoch (default settings: fixed prediction, T = 40), median (min) of 31");
+        for kind in DatasetKind::ALL {
+            let mut t = Trainer::for_dataset(kind, 1);
+            let mut times = Vec::new();
+            for _ in 0..BATCHES {
+                let t0 = Instant::now();
+                if t.step_epoch().is_err() {
+                    break;
+                }
+                times.push(t0.elapsed().as_secs_f64() * 1e6);
+            }
+            times.sort_by(|a, b| a.total_cmp(b));
+            let med = times.get(times.len() / 2).copied().unwrap_or(f64::NAN);
+            let min = times.first().copied().unwrap_or(f64::NAN);
+            println!(
+                "{:<26} {:>7} {:>16}",
+                format!("train {}", kind.name()),
+                t.dataset().len(),
+                format!("{med:.1} ({min:.1})")
+            );
+        }
     }
     ExitCode::SUCCESS
 }

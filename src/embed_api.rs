@@ -1,0 +1,227 @@
+//! The postMessage API between an embedded playground and its host page: typed, namespaced,
+//! versioned messages. Pure Rust (serde only), so it is unit-tested natively; the app converts
+//! JS values with serde-wasm-bindgen in `app::embed`.
+//!
+//! Host → widget (`iframe.contentWindow.postMessage(msg, "*")`):
+//! ```js
+//! { ns: "pc-playground", v: 1, id: "w1", type: "play" }            // also: pause, reset, relax, ping
+//! { ns: "pc-playground", v: 1, type: "step", n: 5 }
+//! { ns: "pc-playground", v: 1, type: "goto", tick: 40 }             // reset, then run to tick 40
+//! { ns: "pc-playground", v: 1, type: "set", variant: "strict", rate: 0.2, preset: "chain",
+//!   speed: 60, inputs: { x: 1.5, W1: [0.1, 0.2] }, target: [1] }   // every field optional
+//! ```
+//! Widget → host (`window.parent.postMessage(event, "*")`), each with `ns`, `v` and `id`:
+//! `ready {iteration, preset, variant, rate}`, `tick {iteration, energy, gap}` (at most 10/s),
+//! `settled {iteration, gap}`, `error {message}`, `height {height}`.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub const NS: &str = "pc-playground";
+pub const API_VERSION: u32 = 1;
+/// Most ticks one `step` or `goto` runs.
+pub const MAX_TICKS: u32 = 100_000;
+
+/// The envelope every message carries.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Header {
+    pub ns: String,
+    pub v: u32,
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// A number or a list of numbers (a leaf's values).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Values {
+    One(f64),
+    Many(Vec<f64>),
+}
+
+impl Values {
+    pub fn to_vec(&self) -> Vec<f64> {
+        match self {
+            Values::One(x) => vec![*x],
+            Values::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Default, Deserialize)]
+pub struct SetArgs {
+    #[serde(default)]
+    pub preset: Option<String>,
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub rate: Option<f64>,
+    #[serde(default)]
+    pub speed: Option<f64>,
+    #[serde(default)]
+    pub inputs: Option<BTreeMap<String, Values>>,
+    #[serde(default)]
+    pub target: Option<Values>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A command from the host.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Command {
+    Play,
+    Pause,
+    Reset,
+    Relax,
+    /// Reply with `ready` again (for hosts that attach late).
+    Ping,
+    Step {
+        #[serde(default = "one")]
+        n: u32,
+    },
+    Goto {
+        tick: u32,
+    },
+    Set(SetArgs),
+}
+
+/// An event to the host.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Event {
+    Ready {
+        iteration: usize,
+        preset: String,
+        variant: String,
+        rate: f64,
+    },
+    Tick {
+        iteration: usize,
+        energy: f64,
+        gap: f64,
+    },
+    Settled {
+        iteration: usize,
+        gap: f64,
+    },
+    Error {
+        message: String,
+    },
+    Height {
+        height: f64,
+    },
+}
+
+/// Why a message was not accepted (never shown to users; the widget ignores it).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reject {
+    /// Not ours (another namespace, or not an object): ignore silently.
+    Foreign,
+    /// Ours, but another API version.
+    Version(u32),
+    /// Ours, but addressed to another instance id.
+    OtherInstance,
+    /// Ours, but the payload does not parse.
+    Malformed(String),
+}
+
+/// Check a message's header against this widget's instance id.
+pub fn check_header(h: &Header, my_id: Option<&str>) -> Result<(), Reject> {
+    if h.ns != NS {
+        return Err(Reject::Foreign);
+    }
+    if h.v != API_VERSION {
+        return Err(Reject::Version(h.v));
+    }
+    match (h.id.as_deref(), my_id) {
+        (Some(theirs), Some(mine)) if theirs != mine => Err(Reject::OtherInstance),
+        _ => Ok(()),
+    }
+}
+
+/// Parse a message given as JSON text (the native twin of the app's JS-value path).
+pub fn parse_json(text: &str, my_id: Option<&str>) -> Result<Command, Reject> {
+    let h: Header = serde_json::from_str(text).map_err(|_| Reject::Foreign)?;
+    check_header(&h, my_id)?;
+    serde_json::from_str(text).map_err(|e| Reject::Malformed(e.to_string()))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse() {
+        let p = |s: &str| parse_json(s, Some("w1"));
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"play"}"#),
+            Ok(Command::Play)
+        );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"id":"w1","type":"step","n":5}"#),
+            Ok(Command::Step { n: 5 })
+        );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"step"}"#),
+            Ok(Command::Step { n: 1 })
+        );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"goto","tick":40}"#),
+            Ok(Command::Goto { tick: 40 })
+        );
+        let set = p(
+            r#"{"ns":"pc-playground","v":1,"type":"set","variant":"strict","rate":0.2,"inputs":{"x":1.5,"W":[1,2]},"extra":true}"#,
+        )
+        .unwrap();
+        let Command::Set(a) = set else { panic!() };
+        assert_eq!(a.variant.as_deref(), Some("strict"));
+        assert_eq!(a.rate, Some(0.2));
+        let inputs = a.inputs.unwrap();
+        assert_eq!(inputs["x"].to_vec(), vec![1.5]);
+        assert_eq!(inputs["W"].to_vec(), vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn foreign_and_bad_messages_are_rejected() {
+        let p = |s: &str| parse_json(s, Some("w1"));
+        assert_eq!(
+            p(r#"{"ns":"other","v":1,"type":"play"}"#),
+            Err(Reject::Foreign)
+        );
+        assert_eq!(p(r#""hello""#), Err(Reject::Foreign));
+        assert_eq!(p("null"), Err(Reject::Foreign));
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":2,"type":"play"}"#),
+            Err(Reject::Version(2))
+        );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"id":"w2","type":"play"}"#),
+            Err(Reject::OtherInstance)
+        );
+        for bad in [
+            r#"{"ns":"pc-playground","v":1,"type":"jump"}"#,
+            r#"{"ns":"pc-playground","v":1}"#,
+            r#"{"ns":"pc-playground","v":1,"type":"step","n":-3}"#,
+            r#"{"ns":"pc-playground","v":1,"type":"step","n":"many"}"#,
+            r#"{"ns":"pc-playground","v":1,"type":"set","rate":"fast"}"#,
+            r#"{"ns":"pc-playground","v":1,"type":"goto"}"#,
+        ] {
+            assert!(matches!(p(bad), Err(Reject::Malformed(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn events_serialise_with_their_type() {
+        let e = serde_json::to_value(Event::Tick {
+            iteration: 3,
+            energy: 0.5,
+            gap: 1e-3,
+        })
+        .unwrap();
+        assert_eq!(e["type"], "tick");
+        assert_eq!(e["iteration"], 3);
+    }
+}

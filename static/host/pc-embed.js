@@ -1,0 +1,69 @@
+/*! pc-embed.js: host-side helper for Predictive Coding Playground embeds. No dependencies.
+ *
+ * 1. Auto-height: every playground iframe on the page gets the height its content reports.
+ * 2. A tiny API for the page's own scripts:
+ *      PCEmbed.send(iframe, "step", { n: 5 })        // queued until the widget is ready
+ *      PCEmbed.on(function (event, iframe) { ... })  // ready, tick, settled, error, height
+ * Messages are matched to iframes by event.source === iframe.contentWindow, so any number of
+ * widgets can share a page. Protocol: { ns: "pc-playground", v: 1, type, ... } (see README).
+ */
+(function () {
+  'use strict';
+  var NS = 'pc-playground';
+  var V = 1;
+  var listeners = [];
+  var state = typeof WeakMap === 'function' ? new WeakMap() : null;
+
+  function info(frame) {
+    if (!state) return { ready: false, queue: [] };
+    var s = state.get(frame);
+    if (!s) { s = { ready: false, queue: [] }; state.set(frame, s); }
+    return s;
+  }
+
+  function frameOf(source) {
+    if (!source) return null;
+    var frames = document.getElementsByTagName('iframe');
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === source) return frames[i];
+    }
+    return null;
+  }
+
+  function post(frame, msg) {
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage(msg, '*');
+  }
+
+  window.addEventListener('message', function (e) {
+    var d = e.data;
+    if (!d || typeof d !== 'object' || d.ns !== NS || d.v !== V) return;
+    var frame = frameOf(e.source);
+    if (!frame) return;
+    if (d.type === 'height') {
+      var h = Number(d.height);
+      if (isFinite(h) && h > 0 && h < 100000) frame.style.height = Math.ceil(h) + 'px';
+    } else if (d.type === 'ready') {
+      var s = info(frame);
+      s.ready = true;
+      var q = s.queue.splice(0);
+      for (var i = 0; i < q.length; i++) post(frame, q[i]);
+    }
+    for (var j = 0; j < listeners.length; j++) {
+      try { listeners[j](d, frame); } catch (err) { setTimeout(function () { throw err; }); }
+    }
+  });
+
+  window.PCEmbed = {
+    /** Send a command ("play", "pause", "step", "reset", "relax", "set", "goto", "ping"). */
+    send: function (frame, type, args) {
+      var msg = { ns: NS, v: V, type: type };
+      if (args) for (var k in args) if (Object.prototype.hasOwnProperty.call(args, k)) msg[k] = args[k];
+      var s = info(frame);
+      if (s.ready || !state) post(frame, msg); else s.queue.push(msg);
+    },
+    /** Listen to every widget's events: fn(event, iframe). */
+    on: function (fn) { listeners.push(fn); },
+    /** Whether a widget has said it is ready. */
+    isReady: function (frame) { return info(frame).ready; }
+  };
+})();
