@@ -62,6 +62,12 @@ test('type a program: the graph shows its nodes; a typo shows line:column and ke
   assert.equal(await page.textContent('.gutter .ln.err'), '4');
   assert.deepEqual(await ids(page), good, 'the old graph stays');
   await page.locator('.editor-panel').screenshot({ path: path.join(OUT, 'teach-typo.png') });
+  // the typed graph lives in the link: a reload shows it again, in the graph and the editor
+  await page.waitForFunction(() => location.hash.includes('g='));
+  await page.reload();
+  await page.waitForSelector('g.node[data-id="z"]');
+  assert.deepEqual(await ids(page), good, 'the typed graph survives a reload (link)');
+  assert.match(await page.inputValue('#editor'), /z = m \* h/);
   // Ctrl+Enter applies a fix at once
   await page.fill('#editor', PROGRAM.replace('z = m * h', 'z = m * h + u'));
   await page.press('#editor', 'Control+Enter');
