@@ -205,3 +205,17 @@ test('downloads and import work under the strict Content-Security-Policy', async
     await csp.close();
   }
 });
+
+test('teach panels on a phone in dark mode: no horizontal overflow, readable', async () => {
+  const { page, errors } = await openPage(browser, server.url, { viewport: { width: 390, height: 844 }, colorScheme: 'dark', reducedMotion: 'reduce' });
+  await page.waitForSelector('#editor');
+  await page.fill('#editor', PROGRAM.replace('tanh(k * u)', 'tanhh(k * u)'));
+  await page.waitForSelector('#editor-error');
+  const over = await page.evaluate(() => [...document.querySelectorAll('.editor-panel, .export-panel, .learn-panel, .replay')]
+    .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1).map((el) => el.className));
+  assert.deepEqual(over, [], 'nothing sticks out to the right');
+  await page.locator('.editor-panel').screenshot({ path: path.join(OUT, 'teach-phone-dark-editor.png') });
+  await page.click('#learn-epoch');
+  await page.locator('.learn-panel').screenshot({ path: path.join(OUT, 'teach-phone-dark-learn.png') });
+  assert.deepEqual(errors, []);
+});

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use wasm_bindgen::JsCast;
 use web_sys::{Event, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
@@ -326,20 +325,4 @@ pub fn editor(p: &EditorProps) -> Html {
             { for error_view }
         </section>
     }
-}
-
-/// For tests: the node ids of a text's graph (or the error as shown).
-pub fn node_ids(src: &str) -> Result<Vec<String>, String> {
-    check(src)
-        .map(|f| f.nodes.into_iter().map(|n| n.id).collect())
-        .map_err(|e| e.shown())
-}
-
-/// The text area element (tests and host pages).
-pub fn textarea() -> Option<HtmlTextAreaElement> {
-    web_sys::window()?
-        .document()?
-        .get_element_by_id("editor")?
-        .dyn_into()
-        .ok()
 }

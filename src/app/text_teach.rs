@@ -60,7 +60,6 @@ pub fn graph_error(msg: &str) -> String {
     format!("The text parses, but the graph is not valid: {msg}")
 }
 
-pub const KEPT: &str = "The previous graph is kept.";
 pub const NOT_APPLIED: &str = "✗ not applied: the previous graph is kept.";
 
 pub fn bad_graph(err: &str) -> String {
