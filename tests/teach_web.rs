@@ -18,6 +18,13 @@ async fn sleep(ms: u64) {
 /// Mount a paused App in a fresh div. Drop the handle at the end of the test (the App is
 /// destroyed, so apps of earlier tests do not keep playing and loading the page).
 async fn mount() -> (Element, Unmount) {
+    // the app keeps its state in the URL fragment: start each test from a clean URL
+    let w = web_sys::window().unwrap();
+    let path = w.location().pathname().unwrap();
+    let _ =
+        w.history()
+            .unwrap()
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();

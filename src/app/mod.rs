@@ -99,6 +99,9 @@ pub struct App {
     drag: Option<Drag>,
     dragged: bool,
     stage_ref: NodeRef,
+    /// A stable command callback for the teaching panels (so the editor re-renders only when
+    /// the graph changes, not on every frame).
+    teach_cb: Callback<Cmd>,
 }
 
 fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
@@ -462,6 +465,7 @@ impl Component for App {
             drag: None,
             dragged: false,
             stage_ref: NodeRef::default(),
+            teach_cb: ctx.link().callback(Msg::Cmd),
         };
         app.sync_shown();
         app.publish();
@@ -602,7 +606,7 @@ impl Component for App {
                             </aside>
                         </main>
                         <div class="teach">
-                            <editor::Editor file={st.file.clone()} on_cmd={on_cmd.clone()} />
+                            <editor::Editor file={st.file.clone()} on_cmd={self.teach_cb.clone()} />
                             { export::bar(&on_cmd) }
                         </div>
                         <learn_view::LearnPanel />
