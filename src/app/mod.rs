@@ -10,13 +10,17 @@
 pub mod a11y;
 pub mod clock;
 pub mod controls;
+pub mod editor;
 pub mod embed;
+pub mod export;
 pub mod graph_view;
 pub mod hover;
 pub mod layout;
+pub mod learn_view;
 pub mod palette;
 pub mod plots;
 pub mod presets;
+pub mod replay;
 pub mod share;
 pub mod sim;
 pub mod slowmo;
@@ -25,6 +29,7 @@ pub mod story;
 pub mod table_view;
 pub mod text;
 pub mod text_story;
+pub mod text_teach;
 pub mod url;
 
 use std::rc::Rc;
@@ -110,6 +115,9 @@ pub struct App {
     drag: Option<Drag>,
     dragged: bool,
     stage_ref: NodeRef,
+    /// A stable command callback for the teaching panels (so the editor re-renders only when
+    /// the graph changes, not on every frame).
+    teach_cb: Callback<Cmd>,
 }
 
 fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
@@ -503,6 +511,7 @@ impl Component for App {
             drag: None,
             dragged: false,
             stage_ref: NodeRef::default(),
+            teach_cb: ctx.link().callback(Msg::Cmd),
         };
         // the visitor's stored choice, unless the link forces a theme (`theme=`)
         if app.st.theme == state::Theme::Auto {
@@ -633,6 +642,7 @@ impl Component for App {
                             { html! { <Controls ..cprops.clone() /> } }
                         </div>
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
+                        { replay::bar(s.step, st.replay_max, st.scrub.is_some(), &on_cmd) }
                         { slowmo::panel(st.slow.as_ref(), &on_cmd) }
                         <main class="grid">
                             <section class="panel graph-panel" aria-label="Graph">
@@ -667,9 +677,14 @@ impl Component for App {
                                 </div>
                             </section>
                             <aside class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
-                                <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} />
+                                <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} marker={st.scrub} />
                             </aside>
                         </main>
+                        <div class="teach">
+                            <editor::Editor file={st.file.clone()} on_cmd={self.teach_cb.clone()} />
+                            { export::bar(&on_cmd) }
+                        </div>
+                        <learn_view::LearnPanel />
                         { self.hub.open_full_link() }
                         { story::story() }
                         <footer class="muted small">
