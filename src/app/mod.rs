@@ -28,10 +28,11 @@ use wasm_bindgen::JsValue;
 use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
-use clock::{Clock, TICK_BUDGET_MS};
+use clock::{Clock, FrameBudget};
 use controls::{Controls, DataInputs, Transport};
 use graph_view::{GraphView, Legend};
 use plots::Plots;
+use sim::{Series, Snap};
 use state::{AppState, Cmd, Status};
 use text::{full, num, sci};
 
@@ -94,7 +95,20 @@ pub struct App {
     drag: Option<Drag>,
     dragged: bool,
     stage_ref: NodeRef,
+    /// The adaptive tick budget (measures each frame's work).
+    budget: FrameBudget,
+    /// What the plots show: refreshed at most [`PLOT_HZ`] times a second while playing,
+    /// always when paused or after a command.
+    plot_snap: Rc<Snap>,
+    plot_series: Rc<Series>,
+    plot_at: f64,
+    /// The snapshot the controls see: replaced only when a leaf value changed (the
+    /// relaxation never moves them), so the controls do not re-render every frame.
+    ui_snap: Rc<Snap>,
 }
+
+/// Plot redraws per second while playing.
+const PLOT_HZ: f64 = 15.0;
 
 fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
     link.callback(move |e| Msg::Stage(f(e)))
@@ -142,6 +156,38 @@ fn node_at(t: Option<web_sys::EventTarget>) -> Option<(usize, usize)> {
 const SMOOTH_MS: f64 = 60.0;
 
 impl App {
+    /// Hand the current state to the plots and the controls (after anything but a frame).
+    fn sync_views(&mut self) {
+        self.st.sync_series();
+        self.plot_series = self.st.series.clone();
+        self.plot_snap = self.st.snap.clone();
+        self.ui_snap = self.st.snap.clone();
+        self.plot_at = clock::now();
+    }
+
+    /// After a frame: plots at a bounded rate while playing; controls when a leaf moved.
+    fn sync_views_frame(&mut self, now: f64) {
+        let due = !self.st.playing || now - self.plot_at >= 1000.0 / PLOT_HZ - 2.0;
+        if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
+            self.st.sync_series();
+            self.plot_series = self.st.series.clone();
+            self.plot_snap = self.st.snap.clone();
+            self.plot_at = now;
+        }
+        if !Rc::ptr_eq(&self.ui_snap, &self.st.snap) {
+            let leaves_moved = self.st.info.nodes.iter().enumerate().any(|(i, n)| {
+                n.is_leaf()
+                    && match (self.ui_snap.nodes.get(i), self.st.snap.nodes.get(i)) {
+                        (Some(a), Some(b)) => a.v != b.v,
+                        _ => true,
+                    }
+            }) || self.ui_snap.nodes.len() != self.st.snap.nodes.len();
+            if leaves_moved {
+                self.ui_snap = self.st.snap.clone();
+            }
+        }
+    }
+
     fn sync_shown(&mut self) {
         self.shown = Rc::new(self.st.snap.nodes.iter().map(|n| n.est.clone()).collect());
     }
@@ -259,6 +305,7 @@ impl App {
             self.sync_shown();
         }
         self.publish();
+        self.sync_views();
         changed
     }
 
@@ -457,7 +504,13 @@ impl Component for App {
             drag: None,
             dragged: false,
             stage_ref: NodeRef::default(),
+            budget: FrameBudget::default(),
+            plot_snap: Rc::new(Snap::default()),
+            plot_series: Rc::new(Series::default()),
+            plot_at: 0.0,
+            ui_snap: Rc::new(Snap::default()),
         };
+        app.sync_views();
         app.sync_shown();
         app.publish();
         app
@@ -468,13 +521,19 @@ impl Component for App {
             Msg::Frame(ts) => {
                 let dt = self.last_ts.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
                 self.last_ts = Some(ts);
-                let n = self.st.advance(dt, TICK_BUDGET_MS, &clock::now);
+                let t0 = clock::now();
+                let budget = self.budget.begin(t0);
+                let n = self.st.advance(dt, budget, &clock::now);
+                let t1 = clock::now();
+                self.budget.ticks_done(t1);
                 let moved = self.smooth(dt);
                 self.hub.after_frame(&self.st, n);
                 if n > 0 {
                     self.publish();
                 }
-                n > 0 || moved
+                let plotted = self.plot_snap.clone();
+                self.sync_views_frame(t1);
+                n > 0 || moved || !Rc::ptr_eq(&plotted, &self.plot_snap)
             }
             Msg::Cmd(cmd) => self.run_cmd(cmd),
             Msg::Stage(m) => self.stage(m),
@@ -483,6 +542,7 @@ impl Component for App {
                     let changed = self.st.apply(cmd);
                     self.hub.after_change(&self.st);
                     self.publish();
+                    self.sync_views();
                     changed
                 }
                 None => false,
@@ -492,9 +552,14 @@ impl Component for App {
                 self.target = Rc::new(self.st.sim.target());
                 self.sync_shown();
                 self.publish();
+                self.sync_views();
                 changed
             }
         }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        clock::mark_rendered();
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -502,7 +567,7 @@ impl Component for App {
         let on_cmd = ctx.link().callback(Msg::Cmd);
         let onkeydown = ctx.link().callback(Msg::Key);
         let s = &st.snap;
-        let cprops = controls::ControlsProps {
+        let tprops = controls::ControlsProps {
             info: st.info.clone(),
             snap: st.snap.clone(),
             playing: st.playing,
@@ -515,6 +580,10 @@ impl Component for App {
             global: st.global_scale,
             target: self.target.clone(),
             on_cmd: on_cmd.clone(),
+        };
+        let cprops = controls::ControlsProps {
+            snap: self.ui_snap.clone(),
+            ..tprops.clone()
         };
         let alert = st.alert.clone().map(|msg| {
             let dismiss = on_cmd.reform(|_| Cmd::DismissAlert);
@@ -561,7 +630,7 @@ impl Component for App {
                         if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
                         <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
                         <div class="bar">
-                            { html! { <Transport ..cprops.clone() /> } }
+                            { html! { <Transport ..tprops /> } }
                             { html! { <Controls ..cprops.clone() /> } }
                         </div>
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
@@ -592,11 +661,11 @@ impl Component for App {
                                 </div>
                             </section>
                             <aside class="panel plots-panel">
-                                <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} />
+                                <Plots info={st.info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} />
                             </aside>
                         </main>
                         { self.hub.open_full_link() }
-                        { story::story() }
+                        <story::Story />
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
                         </footer>

@@ -341,20 +341,30 @@ pub fn plots(p: &PlotsProps) -> Html {
     let grads = use_node_ref();
     let hover = use_state(|| None::<usize>);
     {
-        let (energy, gap, grads) = (energy.clone(), gap.clone(), grads.clone());
-        let (info, snap, series) = (p.info.clone(), p.snap.clone(), p.series.clone());
-        let h = *hover;
-        use_effect_with((p.series.clone(), p.snap.clone(), h), move |_| {
+        let (energy, gap) = (energy.clone(), gap.clone());
+        let (info, series) = (p.info.clone(), p.series.clone());
+        let (h, loss) = (*hover, p.snap.loss);
+        // only the plots whose data changed are redrawn (the app feeds them at a bounded rate)
+        use_effect_with((p.series.clone(), loss.to_bits(), h), move |_| {
             let h = h.filter(|&k| k < series.steps.len());
             if let Some(c) = energy.cast::<HtmlCanvasElement>() {
-                draw_energy(c, &series, snap.loss, h);
+                draw_energy(c, &series, loss, h);
             }
             if let Some(c) = gap.cast::<HtmlCanvasElement>() {
                 draw_gap(c, &series, &info, h);
             }
+            super::clock::mark_rendered();
+            || ()
+        });
+    }
+    {
+        let grads = grads.clone();
+        let (info, snap) = (p.info.clone(), p.snap.clone());
+        use_effect_with(p.snap.clone(), move |_| {
             if let Some(c) = grads.cast::<HtmlCanvasElement>() {
                 draw_grads(c, &info, &snap);
             }
+            super::clock::mark_rendered();
             || ()
         });
     }

@@ -75,6 +75,8 @@ pub struct AppState {
     /// Slow motion, while walking through one relaxation.
     pub slow: Option<super::slowmo::Slow>,
     debt: f64,
+    /// `series` lags the engine (frames skip it; see [`AppState::sync_series`]).
+    series_stale: bool,
 }
 
 impl AppState {
@@ -99,6 +101,7 @@ impl AppState {
             global_scale: false,
             slow: None,
             debt: 0.0,
+            series_stale: false,
         };
         st.refresh();
         if autoplay {
@@ -110,6 +113,17 @@ impl AppState {
     pub(super) fn refresh(&mut self) {
         self.snap = Rc::new(self.sim.snapshot());
         self.series = Rc::new(self.sim.series(PLOT_POINTS));
+        self.series_stale = false;
+    }
+
+    /// Bring `series` up to date after frames that skipped it; returns whether it changed.
+    pub fn sync_series(&mut self) -> bool {
+        if !self.series_stale {
+            return false;
+        }
+        self.series = Rc::new(self.sim.series(PLOT_POINTS));
+        self.series_stale = false;
+        true
     }
 
     /// The reducer. Returns whether anything visible changed.
@@ -362,7 +376,9 @@ impl AppState {
             }
         }
         if n > 0 {
-            self.refresh();
+            // the plot series is rebuilt only when the plots are drawn (`sync_series`)
+            self.snap = Rc::new(self.sim.snapshot());
+            self.series_stale = true;
         }
         n
     }
