@@ -18,13 +18,34 @@ pub const FRAME_WORK_MS: f64 = 9.0;
 
 thread_local! {
     static RENDER_END: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    static PLOT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    /// Whether the work running now belongs to an animation frame (its update and the render
+    /// and plot effects that follow it in the same task) rather than to an event.
+    static IN_FRAME: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Any message that is not a frame: its render does not count towards the frame's work.
+pub fn leave_frame() {
+    IN_FRAME.with(|c| c.set(false));
+}
+
+/// Record how long a plot redraw took (ms; see [`plot_ms`]).
+pub fn note_plot(ms: f64) {
+    PLOT_MS.with(|c| c.set(ms));
+}
+
+/// How long the last plot redraw took (ms).
+pub fn plot_ms() -> f64 {
+    PLOT_MS.with(|c| c.get())
 }
 
 /// Called when a render (or a plot draw) ends: the adaptive tick budget measures the
 /// frame's work from the frame's start to the last of these marks.
 pub fn mark_rendered() {
-    let t = now();
-    RENDER_END.with(|c| c.set(c.get().max(t)));
+    if IN_FRAME.with(|c| c.get()) {
+        let t = now();
+        RENDER_END.with(|c| c.set(c.get().max(t)));
+    }
 }
 
 /// The end of the latest render (see [`mark_rendered`]).
@@ -54,6 +75,7 @@ impl FrameBudget {
         }
         self.start = t0;
         self.ticks_ms = 0.0;
+        IN_FRAME.with(|c| c.set(true));
         (FRAME_WORK_MS - self.render_ms).clamp(TICK_BUDGET_MIN_MS, TICK_BUDGET_MS)
     }
 

@@ -99,6 +99,7 @@ pub struct App {
     budget: FrameBudget,
     /// What the plots show: refreshed at most [`PLOT_HZ`] times a second while playing,
     /// always when paused or after a command.
+    plot_info: Rc<sim::GraphInfo>,
     plot_snap: Rc<Snap>,
     plot_series: Rc<Series>,
     plot_at: f64,
@@ -156,22 +157,20 @@ fn node_at(t: Option<web_sys::EventTarget>) -> Option<(usize, usize)> {
 const SMOOTH_MS: f64 = 60.0;
 
 impl App {
-    /// Hand the current state to the plots and the controls (after anything but a frame).
+    /// After anything but a frame: the controls see the new state now; the plots on the next
+    /// frame (so a burst of commands, e.g. reset + play, draws them once).
     fn sync_views(&mut self) {
-        self.st.sync_series();
-        self.plot_series = self.st.series.clone();
-        self.plot_snap = self.st.snap.clone();
         self.ui_snap = self.st.snap.clone();
-        self.plot_at = clock::now();
     }
 
     /// After a frame: plots at a bounded rate while playing; controls when a leaf moved.
     fn sync_views_frame(&mut self, now: f64) {
-        let due = !self.st.playing || now - self.plot_at >= 1000.0 / PLOT_HZ - 2.0;
+        let due = !self.st.playing || now - self.plot_at >= 1000.0 / PLOT_HZ - 4.0;
         if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
             self.st.sync_series();
             self.plot_series = self.st.series.clone();
             self.plot_snap = self.st.snap.clone();
+            self.plot_info = self.st.info.clone();
             self.plot_at = now;
         }
         if !Rc::ptr_eq(&self.ui_snap, &self.st.snap) {
@@ -264,6 +263,10 @@ impl App {
             JsValue::from_bool(self.st.status == Status::Diverged),
         );
         set("status", JsValue::from_str(self.st.status.name()));
+        // frame-time instrumentation (scripts/perf.mjs): smoothed view + plot cost per frame,
+        // and the last plot redraw
+        set("renderMs", f(self.budget.render_ms));
+        set("plotMs", f(clock::plot_ms()));
         let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__pc"), &o);
     }
 
@@ -489,6 +492,7 @@ impl Component for App {
             ctx.link().callback(Msg::Embed),
         );
         let target = Rc::new(st.sim.target());
+        let (st_snap, st_series, st_info) = (st.snap.clone(), st.series.clone(), st.info.clone());
         let clock = Clock::start(ctx.link().callback(Msg::Frame));
         let mut app = App {
             st,
@@ -505,10 +509,11 @@ impl Component for App {
             dragged: false,
             stage_ref: NodeRef::default(),
             budget: FrameBudget::default(),
-            plot_snap: Rc::new(Snap::default()),
-            plot_series: Rc::new(Series::default()),
+            plot_info: st_info,
+            plot_snap: st_snap.clone(),
+            plot_series: st_series,
             plot_at: 0.0,
-            ui_snap: Rc::new(Snap::default()),
+            ui_snap: st_snap,
         };
         app.sync_views();
         app.sync_shown();
@@ -517,6 +522,9 @@ impl Component for App {
     }
 
     fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+        if !matches!(msg, Msg::Frame(_)) {
+            clock::leave_frame();
+        }
         match msg {
             Msg::Frame(ts) => {
                 let dt = self.last_ts.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
@@ -661,7 +669,7 @@ impl Component for App {
                                 </div>
                             </section>
                             <aside class="panel plots-panel">
-                                <Plots info={st.info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} />
+                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} />
                             </aside>
                         </main>
                         { self.hub.open_full_link() }

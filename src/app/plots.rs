@@ -346,6 +346,7 @@ pub fn plots(p: &PlotsProps) -> Html {
         let (h, loss) = (*hover, p.snap.loss);
         // only the plots whose data changed are redrawn (the app feeds them at a bounded rate)
         use_effect_with((p.series.clone(), loss.to_bits(), h), move |_| {
+            let t0 = super::clock::now();
             let h = h.filter(|&k| k < series.steps.len());
             if let Some(c) = energy.cast::<HtmlCanvasElement>() {
                 draw_energy(c, &series, loss, h);
@@ -353,6 +354,7 @@ pub fn plots(p: &PlotsProps) -> Html {
             if let Some(c) = gap.cast::<HtmlCanvasElement>() {
                 draw_gap(c, &series, &info, h);
             }
+            super::clock::note_plot(super::clock::now() - t0);
             super::clock::mark_rendered();
             || ()
         });
