@@ -157,10 +157,17 @@ fn node_at(t: Option<web_sys::EventTarget>) -> Option<(usize, usize)> {
 const SMOOTH_MS: f64 = 60.0;
 
 impl App {
-    /// After anything but a frame: the controls see the new state now; the plots on the next
-    /// frame (so a burst of commands, e.g. reset + play, draws them once).
+    /// After anything but a frame: the controls and (when paused) the plots see the new state
+    /// now; while playing, the plots follow at the frame loop's bounded rate.
     fn sync_views(&mut self) {
         self.ui_snap = self.st.snap.clone();
+        if !self.st.playing {
+            self.st.sync_series();
+            self.plot_series = self.st.series.clone();
+            self.plot_snap = self.st.snap.clone();
+            self.plot_info = self.st.info.clone();
+            self.plot_at = clock::now();
+        }
     }
 
     /// After a frame: plots at a bounded rate while playing; controls when a leaf moved.
