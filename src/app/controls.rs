@@ -223,6 +223,9 @@ pub fn controls(p: &ControlsProps) -> Html {
                     { for presets::all().iter().map(|pr| html! {
                         <option value={pr.key} selected={pr.key == p.preset.as_str()}>{ pr.title }</option>
                     }) }
+                    if p.preset == super::text_teach::CUSTOM_KEY {
+                        <option value={super::text_teach::CUSTOM_KEY} selected=true disabled=true>{ super::text_teach::CUSTOM_TITLE }</option>
+                    }
                 </select>
             </div>
             <div class="field">

@@ -7,12 +7,16 @@
 //! * [`text`]: every user-facing string and the finite-only number formatter.
 pub mod clock;
 pub mod controls;
+pub mod editor;
 pub mod embed;
+pub mod export;
 pub mod graph_view;
 pub mod hover;
 pub mod layout;
+pub mod learn_view;
 pub mod plots;
 pub mod presets;
+pub mod replay;
 pub mod share;
 pub mod sim;
 pub mod slowmo;
@@ -20,6 +24,7 @@ pub mod state;
 pub mod story;
 pub mod text;
 pub mod text_story;
+pub mod text_teach;
 pub mod url;
 
 use std::rc::Rc;
@@ -106,6 +111,9 @@ pub struct App {
     /// The snapshot the controls see: replaced only when a leaf value changed (the
     /// relaxation never moves them), so the controls do not re-render every frame.
     ui_snap: Rc<Snap>,
+    /// A stable command callback for the teaching panels (so the editor re-renders only when
+    /// the graph changes, not on every frame).
+    teach_cb: Callback<Cmd>,
 }
 
 /// Plot redraws per second while playing.
@@ -162,7 +170,6 @@ impl App {
     fn sync_views(&mut self) {
         self.ui_snap = self.st.snap.clone();
         if !self.st.playing {
-            self.st.sync_series();
             self.plot_series = self.st.series.clone();
             self.plot_snap = self.st.snap.clone();
             self.plot_info = self.st.info.clone();
@@ -174,7 +181,6 @@ impl App {
     fn sync_views_frame(&mut self, now: f64) {
         let due = !self.st.playing || now - self.plot_at >= 1000.0 / PLOT_HZ - 4.0;
         if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
-            self.st.sync_series();
             self.plot_series = self.st.series.clone();
             self.plot_snap = self.st.snap.clone();
             self.plot_info = self.st.info.clone();
@@ -521,6 +527,7 @@ impl Component for App {
             plot_series: st_series,
             plot_at: 0.0,
             ui_snap: st_snap,
+            teach_cb: ctx.link().callback(Msg::Cmd),
         };
         app.sync_views();
         app.sync_shown();
@@ -649,6 +656,7 @@ impl Component for App {
                             { html! { <Controls ..cprops.clone() /> } }
                         </div>
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
+                        { replay::bar(s.step, st.replay_max, st.scrub.is_some(), &on_cmd) }
                         { slowmo::panel(st.slow.as_ref(), &on_cmd) }
                         <main class="grid">
                             <section class="panel graph-panel" aria-label="Graph">
@@ -676,9 +684,14 @@ impl Component for App {
                                 </div>
                             </section>
                             <aside class="panel plots-panel">
-                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} />
+                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} />
                             </aside>
                         </main>
+                        <div class="teach">
+                            <editor::Editor file={st.file.clone()} on_cmd={self.teach_cb.clone()} />
+                            { export::bar(&on_cmd) }
+                        </div>
+                        <learn_view::LearnPanel />
                         { self.hub.open_full_link() }
                         <story::Story />
                         <footer class="muted small">

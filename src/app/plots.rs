@@ -312,6 +312,9 @@ pub struct PlotsProps {
     pub info: Rc<GraphInfo>,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
+    /// Replay: the scrubbed tick, marked on the energy and gap plots.
+    #[prop_or_default]
+    pub marker: Option<usize>,
 }
 
 /// Index of the recorded point nearest the mouse, from the canvas x.
@@ -334,6 +337,17 @@ fn nearest(e: &MouseEvent, s: &Series) -> Option<usize> {
         })
 }
 
+/// Replay marker: a vertical line at the scrubbed tick (same x mapping as the charts).
+fn mark(c: &HtmlCanvasElement, marker: Option<usize>, s: &Series) {
+    if let Some(k) = marker {
+        let left = (MARGIN + YLAB) as f64;
+        let right = W as f64 - MARGIN as f64;
+        let x = left + (k as f64 / x_max(s)).clamp(0.0, 1.0) * (right - left);
+        let bottom = (H as i32 - MARGIN - XLAB) as f64;
+        super::replay::draw_marker(c, x, MARGIN as f64, bottom);
+    }
+}
+
 #[function_component(Plots)]
 pub fn plots(p: &PlotsProps) -> Html {
     let energy = use_node_ref();
@@ -341,31 +355,25 @@ pub fn plots(p: &PlotsProps) -> Html {
     let grads = use_node_ref();
     let hover = use_state(|| None::<usize>);
     {
-        let (energy, gap) = (energy.clone(), gap.clone());
-        let (info, series) = (p.info.clone(), p.series.clone());
-        let (h, loss) = (*hover, p.snap.loss);
-        // only the plots whose data changed are redrawn (the app feeds them at a bounded rate)
-        use_effect_with((p.series.clone(), loss.to_bits(), h), move |_| {
+        let (energy, gap, grads) = (energy.clone(), gap.clone(), grads.clone());
+        let (info, snap, series) = (p.info.clone(), p.snap.clone(), p.series.clone());
+        let h = *hover;
+        let marker = p.marker;
+        use_effect_with((p.series.clone(), p.snap.clone(), h), move |_| {
             let t0 = super::clock::now();
             let h = h.filter(|&k| k < series.steps.len());
             if let Some(c) = energy.cast::<HtmlCanvasElement>() {
-                draw_energy(c, &series, loss, h);
+                draw_energy(c.clone(), &series, snap.loss, h);
+                mark(&c, marker, &series);
             }
             if let Some(c) = gap.cast::<HtmlCanvasElement>() {
-                draw_gap(c, &series, &info, h);
+                draw_gap(c.clone(), &series, &info, h);
+                mark(&c, marker, &series);
             }
-            super::clock::note_plot(super::clock::now() - t0);
-            super::clock::mark_rendered();
-            || ()
-        });
-    }
-    {
-        let grads = grads.clone();
-        let (info, snap) = (p.info.clone(), p.snap.clone());
-        use_effect_with(p.snap.clone(), move |_| {
             if let Some(c) = grads.cast::<HtmlCanvasElement>() {
                 draw_grads(c, &info, &snap);
             }
+            super::clock::note_plot(super::clock::now() - t0);
             super::clock::mark_rendered();
             || ()
         });

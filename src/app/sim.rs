@@ -488,3 +488,38 @@ impl Sim {
         s
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Teaching layer: graph file, replay, exports.
+
+impl Sim {
+    /// The current graph as a graph file (format 1), with its current leaf values and target.
+    pub fn graph_file(&self) -> crate::engine::GraphFile {
+        self.session.graph().to_file()
+    }
+
+    /// Replay: back to step 0 and re-run deterministically to step `k` (past a settled tick, as
+    /// stepping does). Stops early only when the run finishes (exact variants) or diverges.
+    /// The engine is deterministic, so this is exactly the state after `k` single steps and
+    /// costs no memory. Returns the step reached.
+    pub fn replay_to(&mut self, k: usize) -> usize {
+        self.session.reset();
+        run_to(&mut self.session, k);
+        self.session.step()
+    }
+}
+
+/// Advance `s` to step `k` the way single steps would (past settled ticks); stops early only
+/// when the run finishes (exact variants) or diverges.
+pub fn run_to(s: &mut Session, k: usize) {
+    while s.step() < k {
+        let before = s.step();
+        match s.run(k - before) {
+            TickOutcome::Running | TickOutcome::Settled => {}
+            TickOutcome::Finished | TickOutcome::Diverged(_) => break,
+        }
+        if s.step() == before {
+            break;
+        }
+    }
+}

@@ -5,6 +5,8 @@ use std::rc::Rc;
 use super::presets;
 use super::sim::{GraphInfo, Series, Sim, Snap, Tick};
 use super::text;
+use super::text_teach;
+use crate::engine::GraphFile;
 
 pub const VARIANTS: [&str; 4] = ["fixed", "strict", "zil", "fixed_eta1"];
 pub const SPEED_MIN: f64 = 1.0;
@@ -32,6 +34,13 @@ pub enum Cmd {
     SetPreset(String),
     SetGlobalScale(bool),
     DismissAlert,
+    /// Teaching layer: replace the graph (typed, imported or an example); on error the old
+    /// graph stays and an alert says why.
+    LoadGraph(Rc<GraphFile>),
+    /// Teaching layer: pause and show the state at this tick of the current run (re-run).
+    ScrubTo(usize),
+    /// Teaching layer: download the graph, plots or trace.
+    Export(super::export::ExportKind),
     /// Slow motion (see `slowmo`).
     Slow(super::slowmo::SlowCmd),
 }
@@ -75,8 +84,16 @@ pub struct AppState {
     /// Slow motion, while walking through one relaxation.
     pub slow: Option<super::slowmo::Slow>,
     debt: f64,
-    /// `series` lags the engine (frames skip it; see [`AppState::sync_series`]).
-    series_stale: bool,
+    /// The current graph as a file (what the editor shows and compares with).
+    pub file: Rc<GraphFile>,
+    /// The graph `file` describes; any other code path that swaps the graph (a link, …) is
+    /// noticed in `refresh` and `file` follows.
+    file_for: Rc<GraphInfo>,
+    /// Replay: the furthest tick of the current run, and the plot series up to it.
+    pub replay_max: usize,
+    pub replay_series: Rc<Series>,
+    /// Replay: the scrubbed tick while the scrubber holds the state (plots show a marker).
+    pub scrub: Option<usize>,
 }
 
 impl AppState {
@@ -85,6 +102,8 @@ impl AppState {
         let p = presets::get(key).expect("default preset");
         let sim = Sim::new(p.json, "fixed", f64::NAN).expect("the default preset loads");
         let eta = sim.eta();
+        let file = Rc::new(sim.graph_file());
+        let file_for = sim.info();
         let mut st = AppState {
             info: sim.info(),
             snap: Rc::new(sim.snapshot()),
@@ -101,7 +120,11 @@ impl AppState {
             global_scale: false,
             slow: None,
             debt: 0.0,
-            series_stale: false,
+            file,
+            file_for,
+            replay_max: 0,
+            replay_series: Rc::new(Series::default()),
+            scrub: None,
         };
         st.refresh();
         if autoplay {
@@ -111,19 +134,25 @@ impl AppState {
     }
 
     pub(super) fn refresh(&mut self) {
+        if !Rc::ptr_eq(&self.file_for, &self.info) {
+            // a new graph: the editor follows it, and the old run cannot be replayed
+            self.file = Rc::new(self.sim.graph_file());
+            self.file_for = self.info.clone();
+            self.forget_replay();
+        }
         self.snap = Rc::new(self.sim.snapshot());
         self.series = Rc::new(self.sim.series(PLOT_POINTS));
-        self.series_stale = false;
+        self.scrub = None;
+        if self.snap.step >= self.replay_max {
+            self.replay_max = self.snap.step;
+            self.replay_series = self.series.clone();
+        }
     }
 
-    /// Bring `series` up to date after frames that skipped it; returns whether it changed.
-    pub fn sync_series(&mut self) -> bool {
-        if !self.series_stale {
-            return false;
-        }
-        self.series = Rc::new(self.sim.series(PLOT_POINTS));
-        self.series_stale = false;
-        true
+    /// A new graph or new data: the old run cannot be replayed any more.
+    fn forget_replay(&mut self) {
+        self.replay_max = 0;
+        self.replay_series = Rc::new(Series::default());
     }
 
     /// The reducer. Returns whether anything visible changed.
@@ -136,6 +165,7 @@ impl AppState {
                 | Cmd::SetGlobalScale(_)
                 | Cmd::DismissAlert
                 | Cmd::Pause
+                | Cmd::Export(_)
         ) {
             self.slow = None;
         }
@@ -211,6 +241,7 @@ impl AppState {
                 };
                 self.variant = v.to_string();
                 self.sim.set_variant(v);
+                self.forget_replay();
                 self.reset_run();
                 true
             }
@@ -290,6 +321,52 @@ impl AppState {
                 self.alert = None;
                 true
             }
+            Cmd::LoadGraph(file) => {
+                let json = serde_json::to_string_pretty(&*file).unwrap_or_default();
+                match Sim::new(&json, &self.variant, f64::NAN) {
+                    Ok(sim) => {
+                        self.sim = sim;
+                        self.info = self.sim.info();
+                        self.eta = self.sim.eta();
+                        self.file = file;
+                        self.file_for = self.info.clone();
+                        self.preset = text_teach::CUSTOM_KEY.to_string();
+                        self.alert = None;
+                        self.forget_replay();
+                        self.status = Status::Idle;
+                        self.refresh();
+                        // a new graph relaxes by itself
+                        self.playing = true;
+                        self.turbo = false;
+                        self.status = Status::Running;
+                    }
+                    Err(e) => self.alert = Some(text_teach::bad_graph(&e)),
+                }
+                true
+            }
+            Cmd::ScrubTo(k) => {
+                self.playing = false;
+                self.turbo = false;
+                self.debt = 0.0;
+                let k = k.min(self.replay_max);
+                self.sim.replay_to(k);
+                self.snap = Rc::new(self.sim.snapshot());
+                self.series = self.replay_series.clone();
+                self.scrub = Some(self.snap.step);
+                self.status = if self.snap.step >= self.replay_max && self.snap.step > 0 {
+                    match self.status {
+                        Status::Settled | Status::Finished | Status::Diverged => self.status,
+                        _ => Status::Idle,
+                    }
+                } else {
+                    Status::Idle
+                };
+                true
+            }
+            Cmd::Export(kind) => {
+                super::export::export(kind, self);
+                false
+            }
         }
     }
 
@@ -299,6 +376,7 @@ impl AppState {
     }
 
     fn after_data_change(&mut self) {
+        self.forget_replay();
         let was_diverged = self.status == Status::Diverged;
         self.reset_run();
         if was_diverged {
@@ -376,9 +454,7 @@ impl AppState {
             }
         }
         if n > 0 {
-            // the plot series is rebuilt only when the plots are drawn (`sync_series`)
-            self.snap = Rc::new(self.sim.snapshot());
-            self.series_stale = true;
+            self.refresh();
         }
         n
     }
