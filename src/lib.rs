@@ -18,5 +18,9 @@ pub mod app;
 mod app_layout_native;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 #[allow(dead_code)]
+#[path = "app/palette.rs"]
+mod app_palette_native;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[allow(dead_code)]
 #[path = "app/text.rs"]
 mod app_text_native;

@@ -151,7 +151,8 @@ fn button(
     let on = on.clone();
     let onclick = Callback::from(move |_| on.emit(cmd.clone()));
     html! {
-        <button id={id} type="button" title={hint} aria-label={hint} aria-pressed={extra.map(|b| b.to_string())} {onclick}>{ label.to_string() }</button>
+        // the visible word is the accessible name (WCAG 2.5.3); the hint is the description
+        <button id={id} type="button" title={hint} aria-pressed={extra.map(|b| b.to_string())} {onclick}>{ label.to_string() }</button>
     }
 }
 

@@ -15,7 +15,7 @@ use web_sys::{
 use yew::prelude::*;
 
 use crate::embed_api::{check_header, Command, Event, Header, Reject, API_VERSION, MAX_TICKS, NS};
-use crate::share_codec::{self as codec, Link, Model, Theme, View};
+use crate::share_codec::{self as codec, Link, Model, View};
 
 use super::state::{AppState, Cmd, Status};
 use super::url;
@@ -97,16 +97,6 @@ fn post(event: &Event, id: Option<&str>, origins: &[String]) {
     let _ = p.post_message(&v, target);
 }
 
-/// The theme the page shows when a link forces one (`None`: follow the system).
-pub fn forced_dark() -> Option<bool> {
-    let el = window()?.document()?.document_element()?;
-    match el.get_attribute("data-theme").as_deref() {
-        Some("dark") => Some(true),
-        Some("light") => Some(false),
-        _ => None,
-    }
-}
-
 fn apply_presentation(view: &View) {
     let Some(el) = window()
         .and_then(|w| w.document())
@@ -120,13 +110,6 @@ fn apply_presentation(view: &View) {
             None => el.remove_attribute(k),
         };
     };
-    attr(
-        "data-theme",
-        match view.theme {
-            Theme::Auto => None,
-            t => Some(t.key()),
-        },
-    );
     attr("data-embed", view.embed.then_some("1"));
     attr("data-bg", view.transparent.then_some("transparent"));
 }
@@ -200,6 +183,12 @@ impl Hub {
             st.alert = Some(n);
         }
         apply_presentation(&d.link.view);
+        // the link's `theme=` drives the one theme field (a11y puts it on <html data-theme>)
+        if let Some(t) = crate::app::state::Theme::parse(d.link.view.theme.key()) {
+            if t != crate::app::state::Theme::Auto {
+                st.apply(Cmd::SetTheme(t));
+            }
+        }
         d.link
     }
 

@@ -11,16 +11,8 @@ use super::sim::{
 };
 use super::text::{self, full, short};
 
-pub const POS: &str = "#e66c00";
-pub const NEG: &str = "#1f6fd1";
-/// Categorical, colour-blind-friendly palette for per-node plot lines (Okabe–Ito / Tol).
-pub const PALETTE: [&str; 8] = [
-    "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#882255", "#44aa99", "#999933", "#8c564b",
-];
-
-pub fn node_colour(i: usize) -> &'static str {
-    PALETTE[i % PALETTE.len()]
-}
+/// Sign colours and the categorical (Okabe–Ito) palette: see [`super::palette`].
+pub use super::palette::{node_colour, NEG, PALETTE, POS};
 
 fn sign_colour(x: f64) -> &'static str {
     if x < 0.0 {

@@ -5,6 +5,9 @@
 //! * [`layout`]: layered graph layout (pure, unit-tested natively).
 //! * [`graph_view`], [`plots`], [`controls`]: the views.
 //! * [`text`]: every user-facing string and the finite-only number formatter.
+//! * [`a11y`]: live announcements, theme (light / dark / auto), media-query watches;
+//!   [`table_view`]: the node values as tables; [`palette`]: colour-vision-safe colours.
+pub mod a11y;
 pub mod clock;
 pub mod controls;
 pub mod editor;
@@ -14,6 +17,7 @@ pub mod graph_view;
 pub mod hover;
 pub mod layout;
 pub mod learn_view;
+pub mod palette;
 pub mod plots;
 pub mod presets;
 pub mod replay;
@@ -22,6 +26,7 @@ pub mod sim;
 pub mod slowmo;
 pub mod state;
 pub mod story;
+pub mod table_view;
 pub mod text;
 pub mod text_story;
 pub mod text_teach;
@@ -52,6 +57,10 @@ pub enum Msg {
     Cmd(Cmd),
     Frame(f64),
     Key(KeyboardEvent),
+    /// `prefers-color-scheme: dark` changed (matters for the `auto` theme).
+    SystemDark(bool),
+    /// `prefers-reduced-motion: reduce` changed.
+    Reduced(bool),
     /// Host messages, visibility and fragment changes (links and embedding).
     Embed(embed::EmbedMsg),
     /// The teaching layer on the graph (see `stage`).
@@ -90,6 +99,13 @@ pub struct App {
     shown: Rc<Vec<Vec<f64>>>,
     reduced: bool,
     target: Rc<Vec<f64>>,
+    /// The live region's sentence, and what it was computed from.
+    announce: AttrValue,
+    seen: a11y::Seen,
+    system_dark: bool,
+    /// (choice, system dark) last put on `<html>`.
+    applied_theme: Option<(state::Theme, bool)>,
+    _watches: Vec<a11y::MediaWatch>,
     /// URL state, embed mode and the host connection.
     hub: embed::Hub,
     /// The unit whose card is open (node, element), and the one pinned by click / keyboard.
@@ -251,6 +267,25 @@ impl App {
         moved
     }
 
+    /// After every change: the live region's sentence and the theme on `<html>`.
+    /// Returns whether the announcement changed.
+    fn after_change(&mut self) -> bool {
+        let theme = (self.st.theme, self.system_dark);
+        if self.applied_theme != Some(theme) {
+            a11y::apply_theme(theme.0, theme.1);
+            self.applied_theme = Some(theme);
+        }
+        let said = a11y::announcement(&self.seen, &self.st);
+        self.seen = a11y::Seen::of(&self.st);
+        match said {
+            Some(m) if m != self.announce.as_str() => {
+                self.announce = m.into();
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `window.__pc` for tests and host pages.
     fn publish(&self) {
         let Some(w) = web_sys::window() else { return };
@@ -280,6 +315,7 @@ impl App {
         // and the last plot redraw
         set("renderMs", f(self.budget.render_ms));
         set("plotMs", f(clock::plot_ms()));
+        set("theme", JsValue::from_str(self.st.theme.name()));
         let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__pc"), &o);
     }
 
@@ -322,7 +358,7 @@ impl App {
         }
         self.publish();
         self.sync_views();
-        changed
+        self.after_change() || changed
     }
 
     fn drag_scale(v0: f64, fine: bool) -> f64 {
@@ -507,6 +543,11 @@ impl Component for App {
         let target = Rc::new(st.sim.target());
         let (st_snap, st_series, st_info) = (st.snap.clone(), st.series.clone(), st.info.clone());
         let clock = Clock::start(ctx.link().callback(Msg::Frame));
+        let watches = [
+            a11y::MediaWatch::new(a11y::DARK_QUERY, ctx.link().callback(Msg::SystemDark)),
+            a11y::MediaWatch::new(a11y::REDUCED_QUERY, ctx.link().callback(Msg::Reduced)),
+        ];
+        let seen = a11y::Seen::of(&st);
         let mut app = App {
             st,
             _clock: Some(clock),
@@ -514,6 +555,11 @@ impl Component for App {
             shown: Rc::new(vec![]),
             reduced,
             target,
+            announce: AttrValue::default(),
+            seen,
+            system_dark: a11y::system_dark(),
+            applied_theme: None,
+            _watches: watches.into_iter().flatten().collect(),
             hub,
             focus: None,
             pinned: None,
@@ -529,6 +575,13 @@ impl Component for App {
             ui_snap: st_snap,
             teach_cb: ctx.link().callback(Msg::Cmd),
         };
+        // the visitor's stored choice, unless the link forces a theme (`theme=`)
+        if app.st.theme == state::Theme::Auto {
+            if let Some(t) = a11y::stored_theme() {
+                app.st.apply(Cmd::SetTheme(t));
+            }
+        }
+        app.after_change();
         app.sync_views();
         app.sync_shown();
         app.publish();
@@ -552,6 +605,7 @@ impl Component for App {
                 self.hub.after_frame(&self.st, n);
                 if n > 0 {
                     self.publish();
+                    self.after_change();
                 }
                 let plotted = self.plot_snap.clone();
                 self.sync_views_frame(t1);
@@ -565,17 +619,29 @@ impl Component for App {
                     self.hub.after_change(&self.st);
                     self.publish();
                     self.sync_views();
-                    changed
+                    self.after_change() || changed
                 }
                 None => false,
             },
+            Msg::SystemDark(d) => {
+                self.system_dark = d;
+                self.after_change();
+                true
+            }
+            Msg::Reduced(r) => {
+                self.reduced = r;
+                if r {
+                    self.sync_shown();
+                }
+                true
+            }
             Msg::Embed(m) => {
                 let changed = self.hub.handle(&mut self.st, m);
                 self.target = Rc::new(self.st.sim.target());
                 self.sync_shown();
                 self.publish();
                 self.sync_views();
-                changed
+                self.after_change() || changed
             }
         }
     }
@@ -646,9 +712,11 @@ impl Component for App {
         html! {
                     <div class={classes!("app", self.hub.classes())} tabindex="-1" {onkeydown}>
                         <header class="top">
+                            <a11y::ThemeToggle theme={st.theme} on_cmd={on_cmd.clone()} />
                             <h1>{ text::TITLE }</h1>
                             <p class="intro">{ text::INTRO }</p>
                         </header>
+                        <a11y::LiveRegion message={self.announce.clone()} />
                         if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
                         <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
                         <div class="bar">
@@ -663,12 +731,19 @@ impl Component for App {
                                 <div class="graph-head">
                                     <h2>{ st.info.name.clone() }</h2>
                                     <span class="muted small">{ format!("depth {} · {leveled}", st.info.depth) }</span>
+                                    <button type="button" id="table-toggle" class="table-toggle" aria-pressed={st.table.to_string()}
+                                        aria-controls="graph-area" title={a11y::TABLE_TOGGLE_HINT}
+                                        onclick={on_cmd.reform({ let t = st.table; move |_| Cmd::ShowTable(!t) })}>{ a11y::TABLE_TOGGLE }</button>
                                 </div>
                                 <p class="blurb muted">{ blurb }</p>
-                                <div class="graph-wrap stage" ref={self.stage_ref.clone()} onmouseover={stage_cb(link, StageMsg::Over)} onmouseleave={stage_cb(link, |_: MouseEvent| StageMsg::Leave)}
+                                <div class="graph-wrap stage" id="graph-area" ref={self.stage_ref.clone()} onmouseover={stage_cb(link, StageMsg::Over)} onmouseleave={stage_cb(link, |_: MouseEvent| StageMsg::Leave)}
                                     onfocusin={stage_cb(link, StageMsg::FocusIn)} onpointerdown={stage_cb(link, StageMsg::Down)} onpointermove={stage_cb(link, StageMsg::Move)}
                                     onpointerup={stage_cb(link, StageMsg::Up)} onpointercancel={stage_cb(link, StageMsg::Up)} onclick={stage_cb(link, StageMsg::Click)} onkeydown={stage_cb(link, StageMsg::Key)}>
-                                    <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} />
+                                    if st.table {
+                                        <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
+                                    } else {
+                                        <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} />
+                                    }
         { overlay }
                                 </div>
                                 { hover::card_view(&hover::CardProps { card, info: st.info.clone(), alpha: slowmo::ALPHA,
@@ -683,7 +758,7 @@ impl Component for App {
                                     { html! { <DataInputs ..cprops.clone() /> } }
                                 </div>
                             </section>
-                            <aside class="panel plots-panel">
+                            <aside class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
                                 <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} />
                             </aside>
                         </main>

@@ -29,11 +29,8 @@ struct Theme {
 }
 
 fn theme() -> Theme {
-    let dark = super::embed::forced_dark().unwrap_or_else(|| {
-        web_sys::window()
-            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
-            .is_some_and(|m| m.matches())
-    });
+    // the page's theme (light / dark / auto), see `a11y`
+    let dark = super::a11y::dark_active();
     if dark {
         Theme {
             bg: RGBColor(0x1b, 0x1e, 0x24),

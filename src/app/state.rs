@@ -33,6 +33,10 @@ pub enum Cmd {
     SetTarget(usize, f64),
     SetPreset(String),
     SetGlobalScale(bool),
+    /// Colour theme of the page (the toggle in the chrome, or an embed's `theme=`).
+    SetTheme(Theme),
+    /// Show the node values as an accessible table instead of the picture.
+    ShowTable(bool),
     DismissAlert,
     /// Teaching layer: replace the graph (typed, imported or an example); on error the old
     /// graph stays and an alert says why.
@@ -52,6 +56,29 @@ pub enum Status {
     Settled,
     Finished,
     Diverged,
+}
+
+/// The page's colour theme: light, dark, or the system's (`prefers-color-scheme`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Theme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::Auto, Theme::Light, Theme::Dark];
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|t| t.name() == s.trim())
+    }
 }
 
 impl Status {
@@ -78,6 +105,10 @@ pub struct AppState {
     pub turbo: bool,
     pub status: Status,
     pub alert: Option<String>,
+    /// Colour theme (see [`Theme`]); `a11y` applies it as `data-theme` on `<html>`.
+    pub theme: Theme,
+    /// Table view instead of the picture.
+    pub table: bool,
     pub global_scale: bool,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
@@ -117,6 +148,8 @@ impl AppState {
             turbo: false,
             status: Status::Idle,
             alert: None,
+            theme: Theme::Auto,
+            table: false,
             global_scale: false,
             slow: None,
             debt: 0.0,
@@ -316,6 +349,16 @@ impl AppState {
             Cmd::SetGlobalScale(g) => {
                 self.global_scale = g;
                 true
+            }
+            Cmd::SetTheme(t) => {
+                let changed = self.theme != t;
+                self.theme = t;
+                changed
+            }
+            Cmd::ShowTable(on) => {
+                let changed = self.table != on;
+                self.table = on;
+                changed
             }
             Cmd::DismissAlert => {
                 self.alert = None;

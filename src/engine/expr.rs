@@ -343,7 +343,13 @@ fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
                     '−' => " (use the ASCII minus `-`)",
                     _ => "",
                 };
-                return err(l0, c0, format!("unexpected character `{c}`{hint}"));
+                // control and invisible characters are named, not printed
+                let shown = if c.is_control() || c.is_whitespace() || c == '\u{feff}' {
+                    format!("U+{:04X}", c as u32)
+                } else {
+                    format!("`{c}`")
+                };
+                return err(l0, c0, format!("unexpected character {shown}{hint}"));
             }
         };
         i += 1;

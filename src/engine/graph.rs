@@ -310,6 +310,13 @@ impl Graph {
         if f.nodes.is_empty() {
             return Err(GraphError::NoNodes);
         }
+        // a file from a later version may mean something this version cannot run
+        if f.format != 1 {
+            return Err(GraphError::BadSetting {
+                key: "format".into(),
+                detail: format!("is {}, but this version reads format 1", f.format),
+            });
+        }
         // ids
         let mut index: HashMap<&str, usize> = HashMap::new();
         for (k, n) in f.nodes.iter().enumerate() {

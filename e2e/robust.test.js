@@ -1,0 +1,136 @@
+// Robustness end to end: the phone layout (390×844, touch targets ≥ 44 px, no page-wide
+// horizontal scroll), hostile text shown as text, and a divergence sweep through the UI
+// (presets × variants × rates) with no NaN/Infinity anywhere and a sentence in the alert.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { serve, launch, openPage, shot } from './harness.js';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+async function noNonFinite(page, where) {
+  const bad = await page.evaluate(() => {
+    const hits = [];
+    const re = /NaN|Infinity/;
+    if (re.test(document.body.innerText)) hits.push('innerText');
+    for (const el of document.querySelectorAll('*')) {
+      for (const a of el.attributes) if (re.test(a.value)) hits.push(`${el.tagName}[${a.name}=${a.value.slice(0, 40)}]`);
+    }
+    for (const el of document.querySelectorAll('input')) if (re.test(el.value)) hits.push(`input#${el.id}.value=${el.value}`);
+    return hits;
+  });
+  assert.deepEqual(bad, [], `${where}: nothing non-finite is rendered`);
+}
+
+test('phone 390×844: touch targets ≥ 44 px, no page-wide horizontal scroll, screenshot', async () => {
+  const { page, errors, context } = await openPage(browser, server.url, { viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
+  await page.waitForSelector('g.node[data-id="y4"]');
+  const small = await page.evaluate(() => {
+    const out = [];
+    const targets = document.querySelectorAll('button, select, input:not([type=checkbox]), label.check, summary');
+    for (const el of targets) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // not rendered
+      if (r.height < 44 || r.width < 44) out.push(`${el.tagName}#${el.id || el.className} ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    return out;
+  });
+  assert.deepEqual(small, [], 'touch targets under 44 px');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+  await shot(page, 'phone-390');
+  await page.click('#table-toggle');
+  await page.waitForSelector('#values-table');
+  const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow2 <= 0, `table view: the page scrolls sideways by ${overflow2} px`);
+  await shot(page, 'phone-390-table');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+const EVIL = '<img src=x onerror=alert(1)>';
+
+test('hostile text: a node id and a graph name with markup render as text, no dialog', async () => {
+  const graph = {
+    format: 1, name: `<script>window.__pwned=1</script>${EVIL}`,
+    nodes: [
+      { id: EVIL, op: 'input', value: 0.8 },
+      { id: 'w', op: 'param', value: 1.5 },
+      { id: 'y', op: 'mul', parents: ['w', EVIL] },
+    ],
+    output: 'y', target: 0.4, inference_rate: 0.1, steps: 50,
+  };
+  // a share link carrying the graph (raw deflate + URL-safe base64, see share_codec)
+  const g = zlib.deflateRawSync(Buffer.from(JSON.stringify(graph)), { level: 9 }).toString('base64url');
+  const context = await browser.newContext({ reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  const errors = [];
+  let dialogs = 0;
+  page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${server.url}#v=1&g=${g}`);
+  await page.waitForSelector('g.node[data-id="y"]');
+  await page.waitForTimeout(500); // an <img src=x> would have failed and fired onerror by now
+  assert.equal(dialogs, 0, 'no dialog fired');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.$$eval('img', (x) => x.length), 0, 'no <img> element was created');
+  assert.equal(await page.$$eval('script:not([src])', (x) => x.length), 0, 'no inline <script> element');
+  // the id is an attribute value and text, literally
+  const ids = await page.$$eval('svg#graph g.node', (gs) => gs.map((x) => x.getAttribute('data-id')));
+  assert.ok(ids.includes(EVIL), `ids: ${ids}`);
+  assert.ok((await page.textContent('svg#graph')).includes(EVIL), 'the id is drawn as text');
+  assert.ok((await page.textContent('.graph-head h2')).includes('<script>'), 'the name is shown as text');
+  await page.click('#table-toggle');
+  assert.ok((await page.textContent('#params-table')).includes(EVIL), 'the table shows the id as text');
+  await shot(page, 'hostile-text');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('divergence sweep through the UI: presets × variants × rates {1.99, 2.5, 10}', async () => {
+  const { page, errors, context } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#preset');
+  const presets = await page.$$eval('#preset option', (os) => os.map((o) => o.value));
+  const variants = await page.$$eval('#variant option', (os) => os.map((o) => o.value));
+  assert.ok(presets.length >= 6 && variants.length === 4);
+  const summary = {};
+  for (const preset of presets) {
+    await page.selectOption('#preset', preset);
+    for (const variant of variants) {
+      await page.selectOption('#variant', variant);
+      const usesRate = !(await page.isDisabled('#rate'));
+      for (const rate of usesRate ? [1.99, 2.5, 10] : [null]) {
+        const where = `${preset}/${variant}/${rate ?? 'fixed rate'}`;
+        await page.click('#reset');
+        if (rate !== null) {
+          await page.fill('#rate', String(rate));
+          await page.press('#rate', 'Enter');
+        }
+        await page.click('#relax');
+        // at most 3 s of turbo: settled, diverged (the guard or the engine) or still going
+        await page.waitForFunction(() => !window.__pc.playing, null, { timeout: 3000 }).catch(() => {});
+        // pause if still going (check and click in one task: no race with the frame loop)
+        await page.evaluate(() => { if (window.__pc.playing) document.querySelector('#play').click(); });
+        const st = await page.evaluate(() => window.__pc);
+        await noNonFinite(page, where);
+        const alert = (await page.textContent('#alert')).trim();
+        if (st.diverged) {
+          const text = alert.replace(/×$/, '').trim();
+          assert.match(text, /^[A-Z][^]{20,}[.)]$/, `${where}: the alert is a sentence: ${text}`);
+          assert.ok(await page.isVisible('#alert'), `${where}: the alert is shown`);
+          assert.match(text, /paused|rate|diverge|grow/i, `${where}: says what happened: ${text}`);
+        }
+        summary[st.status] = (summary[st.status] || 0) + 1;
+        // back to a sane rate for the next variant
+        if (rate !== null) { await page.fill('#rate', '0.1'); await page.press('#rate', 'Enter'); }
+      }
+    }
+  }
+  console.log('divergence sweep outcomes:', JSON.stringify(summary));
+  assert.ok((summary.diverged || 0) >= presets.length * 2, 'the absurd rates were refused');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
