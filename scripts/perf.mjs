@@ -66,6 +66,8 @@ for (const rate of [1, 4]) {
     requestAnimationFrame(f);
   }), SECONDS * 1000);
   const long = await page.evaluate(() => window.__perf.long);
+  // the app's own measurements (window.__pc): smoothed view+plot work per frame, last plot draw
+  const own = await page.evaluate(() => ({ render: window.__pc.renderMs, plot: window.__pc.plotMs }));
   const iv = frames.slice(1).map((t, i) => t - frames[i]);
   out.runs.push({
     cpu_throttling: rate,
@@ -78,6 +80,8 @@ for (const rate of [1, 4]) {
     long_tasks: long.length,
     longest_task_ms: long.length ? Math.round(Math.max(...long)) : 0,
     ticks_per_frame_budget: 'adaptive',
+    view_work_ms: own.render === undefined ? undefined : +own.render.toFixed(2),
+    last_plot_draw_ms: own.plot === undefined ? undefined : +own.plot.toFixed(2),
   });
   await context.close();
 }

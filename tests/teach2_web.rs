@@ -14,7 +14,18 @@ async fn sleep(ms: u64) {
     yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
+thread_local! {
+    /// The apps mounted by earlier tests: destroyed before the next mount, so no old app keeps
+    /// running its clock or rewriting the URL fragment the next one reads.
+    static MOUNTED: std::cell::RefCell<Vec<(yew::AppHandle<App>, Element)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 async fn mount() -> Element {
+    for (app, el) in MOUNTED.with(|m| m.borrow_mut().drain(..).collect::<Vec<_>>()) {
+        app.destroy();
+        el.remove();
+    }
     let w = web_sys::window().unwrap();
     // the app keeps its state in the fragment: start each test from a clean URL
     let path = w.location().pathname().unwrap();
@@ -25,9 +36,39 @@ async fn mount() -> Element {
     let doc = w.document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false }).render();
+    let app = yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false })
+        .render();
+    MOUNTED.with(|m| m.borrow_mut().push((app, root.clone())));
     sleep(60).await;
     root
+}
+
+/// Polls (up to 3 s) until the slow-motion panel shows `want`: a loaded machine may render late.
+/// Polls (up to 3 s) until `ok()` holds: a loaded machine may render a few frames late.
+async fn wait_until(ok: impl Fn() -> bool) {
+    for _ in 0..150 {
+        if ok() {
+            return;
+        }
+        sleep(20).await;
+    }
+}
+
+async fn wait_phase(root: &Element, want: &str) {
+    let now = |r: &Element| {
+        r.query_selector("#slowmo")
+            .ok()
+            .flatten()
+            .and_then(|e| e.get_attribute("data-phase"))
+    };
+    for _ in 0..150 {
+        if now(root).as_deref() == Some(want) {
+            break;
+        }
+        sleep(20).await;
+    }
+    sleep(20).await;
+    assert_eq!(now(root).as_deref(), Some(want));
 }
 
 fn q(root: &Element, sel: &str) -> Element {
@@ -174,9 +215,16 @@ async fn focusing_a_parameter_shows_its_estimate_and_enter_edits_it() {
         click(&root, "#step");
     }
     sleep(40).await;
+    wait_until(|| q(&root, "#iter").text_content().as_deref() == Some("3")).await;
     let th = q(&root, "g.node[data-id='th']");
     fire(&th, "focusin");
-    sleep(40).await;
+    wait_until(|| {
+        root.query_selector("#card [data-q='ghat']")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
     let mut sim = paper_sim();
     for _ in 0..3 {
         sim.tick();
@@ -193,11 +241,17 @@ async fn focusing_a_parameter_shows_its_estimate_and_enter_edits_it() {
     assert!(close(res, ghat, 1e-12), "−Σ Jᵀξ = {res} vs ĝ = {ghat}");
     // Enter opens the inline editor; typing and Enter sets θ and restarts the run
     press(&th, "Enter");
-    sleep(40).await;
+    wait_until(|| root.query_selector("#inline-edit").ok().flatten().is_some()).await;
     let input: HtmlInputElement = q(&root, "#inline-edit").dyn_into().unwrap();
     input.set_value("1.5");
     press(&input, "Enter");
-    sleep(40).await;
+    wait_until(|| {
+        q(&root, "g.node[data-id='th']")
+            .get_attribute("data-v")
+            .as_deref()
+            == Some("1.5")
+    })
+    .await;
     assert!(root.query_selector("#inline-edit").unwrap().is_none());
     assert_eq!(
         q(&root, "g.node[data-id='th']")
@@ -220,13 +274,11 @@ async fn slow_motion_walks_the_phases_with_the_engine_in_step() {
     assert!(caption(&root).contains("feedforward") || caption(&root).contains("forward"));
     click(&root, "#slow-next");
     click(&root, "#slow-next");
-    sleep(30).await;
-    assert_eq!(phase(&root), "3");
+    wait_phase(&root, "3").await;
     assert!(caption(&root).contains("ε_out"), "{}", caption(&root));
     assert_eq!(iter(&root), "0");
     click(&root, "#slow-next");
-    sleep(30).await;
-    assert_eq!(phase(&root), "4");
+    wait_phase(&root, "4").await;
     assert_eq!(iter(&root), "1");
     assert!(
         caption(&root).contains("Tick 1") && caption(&root).contains("t, s"),
@@ -237,15 +289,13 @@ async fn slow_motion_walks_the_phases_with_the_engine_in_step() {
     assert!(q(&root, "g.node[data-id='t']").has_class("lens-focus"));
     assert!(q(&root, "g.node[data-id='y1']").has_class("lens-dim"));
     click(&root, "#slow-prev");
-    sleep(30).await;
-    assert_eq!(phase(&root), "3");
+    wait_phase(&root, "3").await;
     assert_eq!(iter(&root), "0");
     // through phase 4 (depth 3 ticks) to the equilibrium
     for _ in 0..4 {
         click(&root, "#slow-next");
     }
-    sleep(30).await;
-    assert_eq!(phase(&root), "5");
+    wait_phase(&root, "5").await;
     assert!(caption(&root).contains("Equilibrium"), "{}", caption(&root));
     let gap: f64 = q(&root, "#gap-overall")
         .get_attribute("data-value")
@@ -255,8 +305,7 @@ async fn slow_motion_walks_the_phases_with_the_engine_in_step() {
     assert!(gap < 1e-5, "settled on backprop: {gap}");
     let loss0: f64 = q(&root, "#loss").text_content().unwrap().parse().unwrap();
     click(&root, "#slow-next");
-    sleep(30).await;
-    assert_eq!(phase(&root), "6");
+    wait_phase(&root, "6").await;
     let loss1: f64 = q(&root, "#loss").text_content().unwrap().parse().unwrap();
     assert!(
         loss1 < loss0,
@@ -265,8 +314,7 @@ async fn slow_motion_walks_the_phases_with_the_engine_in_step() {
     assert!(caption(&root).contains("Δθ"), "{}", caption(&root));
     // Previous undoes the weight step
     click(&root, "#slow-prev");
-    sleep(30).await;
-    assert_eq!(phase(&root), "5");
+    wait_phase(&root, "5").await;
     assert_eq!(
         q(&root, "g.node[data-id='th']")
             .get_attribute("data-v")

@@ -10,6 +10,80 @@ use yew::Callback;
 
 /// At most this many milliseconds of ticks per animation frame.
 pub const TICK_BUDGET_MS: f64 = 6.0;
+/// At least this many milliseconds of ticks per frame while playing (progress on slow machines).
+pub const TICK_BUDGET_MIN_MS: f64 = 0.5;
+/// Target for all the work of one frame (ticks + view + plots), so the frame fits in 16.7 ms
+/// with room for the browser's own style, layout and paint.
+pub const FRAME_WORK_MS: f64 = 9.0;
+
+thread_local! {
+    static RENDER_END: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    static PLOT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    /// Whether the work running now belongs to an animation frame (its update and the render
+    /// and plot effects that follow it in the same task) rather than to an event.
+    static IN_FRAME: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Any message that is not a frame: its render does not count towards the frame's work.
+pub fn leave_frame() {
+    IN_FRAME.with(|c| c.set(false));
+}
+
+/// Record how long a plot redraw took (ms; see [`plot_ms`]).
+pub fn note_plot(ms: f64) {
+    PLOT_MS.with(|c| c.set(ms));
+}
+
+/// How long the last plot redraw took (ms).
+pub fn plot_ms() -> f64 {
+    PLOT_MS.with(|c| c.get())
+}
+
+/// Called when a render (or a plot draw) ends: the adaptive tick budget measures the
+/// frame's work from the frame's start to the last of these marks.
+pub fn mark_rendered() {
+    if IN_FRAME.with(|c| c.get()) {
+        let t = now();
+        RENDER_END.with(|c| c.set(c.get().max(t)));
+    }
+}
+
+/// The end of the latest render (see [`mark_rendered`]).
+pub fn render_end() -> f64 {
+    RENDER_END.with(|c| c.get())
+}
+
+/// Adapts the ticks per frame to the time budget: measures how long the previous frame's
+/// work other than ticks took (Yew's render and the plots, which run after the frame's
+/// update in the same task) and gives the ticks what is left of [`FRAME_WORK_MS`].
+#[derive(Default)]
+pub struct FrameBudget {
+    start: f64,
+    ticks_ms: f64,
+    /// Smoothed cost of everything but the ticks (ms); fast up, slow down.
+    pub render_ms: f64,
+}
+
+impl FrameBudget {
+    /// At the start of a frame's update: returns the tick budget (ms) for this frame.
+    pub fn begin(&mut self, t0: f64) -> f64 {
+        let end = render_end();
+        if self.start > 0.0 && end > self.start {
+            let other = (end - self.start - self.ticks_ms).clamp(0.0, 200.0);
+            let a = if other > self.render_ms { 0.5 } else { 0.1 };
+            self.render_ms += a * (other - self.render_ms);
+        }
+        self.start = t0;
+        self.ticks_ms = 0.0;
+        IN_FRAME.with(|c| c.set(true));
+        (FRAME_WORK_MS - self.render_ms).clamp(TICK_BUDGET_MIN_MS, TICK_BUDGET_MS)
+    }
+
+    /// After the ticks: how long they took.
+    pub fn ticks_done(&mut self, t1: f64) {
+        self.ticks_ms = (t1 - self.start).max(0.0);
+    }
+}
 
 type FrameFn = Closure<dyn FnMut(f64)>;
 

@@ -38,10 +38,11 @@ use wasm_bindgen::JsValue;
 use web_sys::{Element, KeyboardEvent};
 use yew::prelude::*;
 
-use clock::{Clock, TICK_BUDGET_MS};
+use clock::{Clock, FrameBudget};
 use controls::{Controls, DataInputs, Transport};
 use graph_view::{GraphView, Legend};
 use plots::Plots;
+use sim::{Series, Snap};
 use state::{AppState, Cmd, Status};
 use text::{full, num, sci};
 
@@ -115,10 +116,24 @@ pub struct App {
     drag: Option<Drag>,
     dragged: bool,
     stage_ref: NodeRef,
+    /// The adaptive tick budget (measures each frame's work).
+    budget: FrameBudget,
+    /// What the plots show: refreshed at most [`PLOT_HZ`] times a second while playing,
+    /// always when paused or after a command.
+    plot_info: Rc<sim::GraphInfo>,
+    plot_snap: Rc<Snap>,
+    plot_series: Rc<Series>,
+    plot_at: f64,
+    /// The snapshot the controls see: replaced only when a leaf value changed (the
+    /// relaxation never moves them), so the controls do not re-render every frame.
+    ui_snap: Rc<Snap>,
     /// A stable command callback for the teaching panels (so the editor re-renders only when
     /// the graph changes, not on every frame).
     teach_cb: Callback<Cmd>,
 }
+
+/// Plot redraws per second while playing.
+const PLOT_HZ: f64 = 15.0;
 
 fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
     link.callback(move |e| Msg::Stage(f(e)))
@@ -166,6 +181,41 @@ fn node_at(t: Option<web_sys::EventTarget>) -> Option<(usize, usize)> {
 const SMOOTH_MS: f64 = 60.0;
 
 impl App {
+    /// After anything but a frame: the controls and (when paused) the plots see the new state
+    /// now; while playing, the plots follow at the frame loop's bounded rate.
+    fn sync_views(&mut self) {
+        self.ui_snap = self.st.snap.clone();
+        if !self.st.playing {
+            self.plot_series = self.st.series.clone();
+            self.plot_snap = self.st.snap.clone();
+            self.plot_info = self.st.info.clone();
+            self.plot_at = clock::now();
+        }
+    }
+
+    /// After a frame: plots at a bounded rate while playing; controls when a leaf moved.
+    fn sync_views_frame(&mut self, now: f64) {
+        let due = !self.st.playing || now - self.plot_at >= 1000.0 / PLOT_HZ - 4.0;
+        if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
+            self.plot_series = self.st.series.clone();
+            self.plot_snap = self.st.snap.clone();
+            self.plot_info = self.st.info.clone();
+            self.plot_at = now;
+        }
+        if !Rc::ptr_eq(&self.ui_snap, &self.st.snap) {
+            let leaves_moved = self.st.info.nodes.iter().enumerate().any(|(i, n)| {
+                n.is_leaf()
+                    && match (self.ui_snap.nodes.get(i), self.st.snap.nodes.get(i)) {
+                        (Some(a), Some(b)) => a.v != b.v,
+                        _ => true,
+                    }
+            }) || self.ui_snap.nodes.len() != self.st.snap.nodes.len();
+            if leaves_moved {
+                self.ui_snap = self.st.snap.clone();
+            }
+        }
+    }
+
     fn sync_shown(&mut self) {
         self.shown = Rc::new(self.st.snap.nodes.iter().map(|n| n.est.clone()).collect());
     }
@@ -261,6 +311,10 @@ impl App {
             JsValue::from_bool(self.st.status == Status::Diverged),
         );
         set("status", JsValue::from_str(self.st.status.name()));
+        // frame-time instrumentation (scripts/perf.mjs): smoothed view + plot cost per frame,
+        // and the last plot redraw
+        set("renderMs", f(self.budget.render_ms));
+        set("plotMs", f(clock::plot_ms()));
         set("theme", JsValue::from_str(self.st.theme.name()));
         let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__pc"), &o);
     }
@@ -303,6 +357,7 @@ impl App {
             self.sync_shown();
         }
         self.publish();
+        self.sync_views();
         self.after_change() || changed
     }
 
@@ -486,6 +541,7 @@ impl Component for App {
             ctx.link().callback(Msg::Embed),
         );
         let target = Rc::new(st.sim.target());
+        let (st_snap, st_series, st_info) = (st.snap.clone(), st.series.clone(), st.info.clone());
         let clock = Clock::start(ctx.link().callback(Msg::Frame));
         let watches = [
             a11y::MediaWatch::new(a11y::DARK_QUERY, ctx.link().callback(Msg::SystemDark)),
@@ -511,6 +567,12 @@ impl Component for App {
             drag: None,
             dragged: false,
             stage_ref: NodeRef::default(),
+            budget: FrameBudget::default(),
+            plot_info: st_info,
+            plot_snap: st_snap.clone(),
+            plot_series: st_series,
+            plot_at: 0.0,
+            ui_snap: st_snap,
             teach_cb: ctx.link().callback(Msg::Cmd),
         };
         // the visitor's stored choice, unless the link forces a theme (`theme=`)
@@ -520,24 +582,34 @@ impl Component for App {
             }
         }
         app.after_change();
+        app.sync_views();
         app.sync_shown();
         app.publish();
         app
     }
 
     fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+        if !matches!(msg, Msg::Frame(_)) {
+            clock::leave_frame();
+        }
         match msg {
             Msg::Frame(ts) => {
                 let dt = self.last_ts.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
                 self.last_ts = Some(ts);
-                let n = self.st.advance(dt, TICK_BUDGET_MS, &clock::now);
+                let t0 = clock::now();
+                let budget = self.budget.begin(t0);
+                let n = self.st.advance(dt, budget, &clock::now);
+                let t1 = clock::now();
+                self.budget.ticks_done(t1);
                 let moved = self.smooth(dt);
                 self.hub.after_frame(&self.st, n);
                 if n > 0 {
                     self.publish();
                     self.after_change();
                 }
-                n > 0 || moved
+                let plotted = self.plot_snap.clone();
+                self.sync_views_frame(t1);
+                n > 0 || moved || !Rc::ptr_eq(&plotted, &self.plot_snap)
             }
             Msg::Cmd(cmd) => self.run_cmd(cmd),
             Msg::Stage(m) => self.stage(m),
@@ -546,6 +618,7 @@ impl Component for App {
                     let changed = self.st.apply(cmd);
                     self.hub.after_change(&self.st);
                     self.publish();
+                    self.sync_views();
                     self.after_change() || changed
                 }
                 None => false,
@@ -567,9 +640,14 @@ impl Component for App {
                 self.target = Rc::new(self.st.sim.target());
                 self.sync_shown();
                 self.publish();
+                self.sync_views();
                 self.after_change() || changed
             }
         }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        clock::mark_rendered();
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -577,7 +655,7 @@ impl Component for App {
         let on_cmd = ctx.link().callback(Msg::Cmd);
         let onkeydown = ctx.link().callback(Msg::Key);
         let s = &st.snap;
-        let cprops = controls::ControlsProps {
+        let tprops = controls::ControlsProps {
             info: st.info.clone(),
             snap: st.snap.clone(),
             playing: st.playing,
@@ -590,6 +668,10 @@ impl Component for App {
             global: st.global_scale,
             target: self.target.clone(),
             on_cmd: on_cmd.clone(),
+        };
+        let cprops = controls::ControlsProps {
+            snap: self.ui_snap.clone(),
+            ..tprops.clone()
         };
         let alert = st.alert.clone().map(|msg| {
             let dismiss = on_cmd.reform(|_| Cmd::DismissAlert);
@@ -638,7 +720,7 @@ impl Component for App {
                         if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
                         <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
                         <div class="bar">
-                            { html! { <Transport ..cprops.clone() /> } }
+                            { html! { <Transport ..tprops /> } }
                             { html! { <Controls ..cprops.clone() /> } }
                         </div>
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
@@ -677,7 +759,7 @@ impl Component for App {
                                 </div>
                             </section>
                             <aside class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
-                                <Plots info={st.info.clone()} snap={st.snap.clone()} series={st.series.clone()} marker={st.scrub} />
+                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} />
                             </aside>
                         </main>
                         <div class="teach">
@@ -686,7 +768,7 @@ impl Component for App {
                         </div>
                         <learn_view::LearnPanel />
                         { self.hub.open_full_link() }
-                        { story::story() }
+                        <story::Story />
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
                         </footer>

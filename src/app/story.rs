@@ -4,7 +4,9 @@ use yew::prelude::*;
 
 use super::text_story as ts;
 
-/// A plain function (not a component): the text never changes, and it keeps the wasm small.
+/// A component without props: the text never changes, so Yew renders it once instead of
+/// rebuilding and diffing it on every animation frame.
+#[function_component(Story)]
 pub fn story() -> Html {
     html! {
         <section id="story" class="panel story" aria-labelledby="story-title">
