@@ -366,6 +366,26 @@ impl App {
         mag * if fine { 0.001 } else { 0.01 }
     }
 
+    /// Pin node `i`'s card (unit `k`); a parameter also opens its inline editor.
+    fn open_card(
+        &mut self,
+        info: &sim::GraphInfo,
+        i: usize,
+        k: usize,
+        target: Option<web_sys::EventTarget>,
+    ) {
+        self.focus = Some((i, k));
+        self.pinned = Some((i, k));
+        if info
+            .nodes
+            .get(i)
+            .is_some_and(|n| n.kind == sim::Kind::Param)
+        {
+            let (x, y, w) = place_in_stage(target, self.stage_ref.get());
+            self.edit = Some((i, k, x, y, w));
+        }
+    }
+
     fn stage(&mut self, m: StageMsg) -> bool {
         let info = self.st.info.clone();
         match m {
@@ -402,16 +422,7 @@ impl App {
                 }
                 match node_at(e.target()) {
                     Some((i, k)) => {
-                        self.focus = Some((i, k));
-                        self.pinned = Some((i, k));
-                        if info
-                            .nodes
-                            .get(i)
-                            .is_some_and(|n| n.kind == sim::Kind::Param)
-                        {
-                            let (x, y, w) = place_in_stage(e.target(), self.stage_ref.get());
-                            self.edit = Some((i, k, x, y, w));
-                        }
+                        self.open_card(&info, i, k, e.target());
                         true
                     }
                     None => false,
@@ -423,16 +434,7 @@ impl App {
                         return false;
                     };
                     e.prevent_default();
-                    self.focus = Some((i, k));
-                    self.pinned = Some((i, k));
-                    if info
-                        .nodes
-                        .get(i)
-                        .is_some_and(|n| n.kind == sim::Kind::Param)
-                    {
-                        let (x, y, w) = place_in_stage(e.target(), self.stage_ref.get());
-                        self.edit = Some((i, k, x, y, w));
-                    }
+                    self.open_card(&info, i, k, e.target());
                     true
                 }
                 "Escape" => {
