@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const DIST = path.resolve(here, '..', 'dist');
+// PC_DIST overrides the build served (scripts use it for profiling builds).
+export const DIST = path.resolve(process.env.PC_DIST || path.resolve(here, '..', 'dist'));
 export const OUT = path.resolve(here, 'out');
 fs.mkdirSync(OUT, { recursive: true });
 

@@ -12,12 +12,18 @@ import { serve, launch, DIST } from '../e2e/harness.js';
 const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
 const PRESET = arg('preset', 'rnn3');
 const SECONDS = Number(arg('seconds', '6'));
+// --css 'selector { … }': extra CSS injected before playing (experiments: what does a part cost?)
+const CSS = arg('css', '');
+// The inference rate while measuring: small, so the graph keeps relaxing (every mark moves on
+// every frame) instead of settling and being reset by the kicker below every few frames.
+const ETA = arg('eta', '0.002');
+const RATES = arg('rates', '1,4').split(',').map(Number);
 
 function quantile(xs, q) { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; }
 
 const server = await serve();
 const browser = await launch();
-const out = { preset: PRESET, seconds: SECONDS, runs: [] };
+const out = { preset: PRESET, seconds: SECONDS, eta: Number(ETA), runs: [] };
 
 // Download size: every file of dist/ the page loads (html, js, wasm, css), gzip -9.
 const sizes = {};
@@ -29,7 +35,7 @@ for (const f of fs.readdirSync(DIST)) {
 out.sizes = sizes;
 out.gzip_total = Object.values(sizes).reduce((s, x) => s + x.gzip, 0);
 
-for (const rate of [1, 4]) {
+for (const rate of RATES) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -45,14 +51,19 @@ for (const rate of [1, 4]) {
   await page.goto(server.url);
   await page.waitForSelector('g.node');
   const firstGraph = await page.evaluate(() => window.__perf.firstGraph);
+  if (CSS) await page.addStyleTag({ content: CSS });
   await cdp.send('Emulation.setCPUThrottlingRate', { rate });
   await page.selectOption('#preset', PRESET);
   await page.fill('#speed', '5000');
   await page.press('#speed', 'Enter');
+  await page.fill('#rate', ETA);
+  await page.press('#rate', 'Enter');
   // Keep it busy: whenever the run settles (it pauses itself), reset and play again.
   await page.evaluate(() => {
+    window.__perf.kicks = 0;
     const kick = () => {
       if (!window.__pc.playing) {
+        window.__perf.kicks++;
         if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
         document.querySelector('#play').click();
       }
@@ -67,7 +78,7 @@ for (const rate of [1, 4]) {
   }), SECONDS * 1000);
   const long = await page.evaluate(() => window.__perf.long);
   // the app's own measurements (window.__pc): smoothed view+plot work per frame, last plot draw
-  const own = await page.evaluate(() => ({ render: window.__pc.renderMs, plot: window.__pc.plotMs }));
+  const own = await page.evaluate(() => ({ render: window.__pc.renderMs, plot: window.__pc.plotMs, spans: window.__pc.spans }));
   const iv = frames.slice(1).map((t, i) => t - frames[i]);
   out.runs.push({
     cpu_throttling: rate,
@@ -78,10 +89,13 @@ for (const rate of [1, 4]) {
     frame_p95_ms: +quantile(iv, 0.95).toFixed(2),
     frame_max_ms: +Math.max(...iv).toFixed(2),
     long_tasks: long.length,
+    restarts: await page.evaluate(() => window.__perf.kicks),
     longest_task_ms: long.length ? Math.round(Math.max(...long)) : 0,
     ticks_per_frame_budget: 'adaptive',
     view_work_ms: own.render === undefined ? undefined : +own.render.toFixed(2),
     last_plot_draw_ms: own.plot === undefined ? undefined : +own.plot.toFixed(2),
+    // the app's own spans over the whole page life: ms per frame drawn, and calls per frame
+    spans_per_frame: own.spans && Object.fromEntries(Object.entries(own.spans).map(([k, [ms, n]]) => [k, `${(ms / iv.length).toFixed(2)} ms, ${(n / iv.length).toFixed(2)}×`])),
   });
   await context.close();
 }

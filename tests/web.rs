@@ -63,15 +63,32 @@ async fn one_node_group_per_graph_node_with_units() {
             g.query_selector(".value-unit").unwrap().is_some(),
             "value unit"
         );
+        // the moving marks live in the layer over the cards, one group per node
+        let id = g.get_attribute("data-id").unwrap();
+        let marks = q(&root, &format!("svg.marks g.node-marks[data-id='{id}']"));
+        let est = marks.query_selector(".error-unit .est").unwrap();
+        let est = est.unwrap_or_else(|| panic!("error unit of {id}"));
+        // the painter gave every disc a finite radius after the render
+        let r: f64 = est
+            .get_attribute("r")
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(f64::NAN);
+        assert!(r.is_finite() && r >= 0.0, "disc radius of {id}: {r}");
         assert!(
-            g.query_selector(".error-unit .est").unwrap().is_some(),
-            "error unit"
-        );
-        assert!(
-            g.query_selector(".error-unit .ghost").unwrap().is_some(),
-            "backprop ghost"
+            marks
+                .query_selector(".error-unit .ghost")
+                .unwrap()
+                .is_some(),
+            "backprop ghost of {id}"
         );
     }
+    assert_eq!(
+        root.query_selector_all("svg.marks .est").unwrap().length(),
+        root.query_selector_all("svg.marks .ghost")
+            .unwrap()
+            .length(),
+        "one disc per ring"
+    );
     assert!(
         root.query_selector("g.node.clamped[data-id='y4']")
             .unwrap()

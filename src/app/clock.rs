@@ -137,11 +137,49 @@ impl Drop for Clock {
     }
 }
 
+thread_local! {
+    /// `window.performance`, looked up once: the tick loop reads the clock often.
+    static PERF: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
+}
+
+thread_local! {
+    /// Time spent per named part of the work (ms, count), for `scripts/perf.mjs`.
+    static SPANS: RefCell<Vec<(&'static str, f64, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f`, adding its duration to the span `name` (see [`spans`]).
+pub fn span<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
+    let t0 = now();
+    let r = f();
+    let dt = now() - t0;
+    SPANS.with(|s| {
+        let mut s = s.borrow_mut();
+        match s.iter_mut().find(|e| e.0 == name) {
+            Some(e) => {
+                e.1 += dt;
+                e.2 += 1;
+            }
+            None => s.push((name, dt, 1)),
+        }
+    });
+    r
+}
+
+/// The spans so far as a JS object `{name: [ms, count]}` (published in `window.__pc.spans`).
+pub fn spans() -> JsValue {
+    let o = js_sys::Object::new();
+    SPANS.with(|s| {
+        for (name, ms, n) in s.borrow().iter() {
+            let a = js_sys::Array::of2(&JsValue::from_f64(*ms), &JsValue::from_f64(*n as f64));
+            let _ = js_sys::Reflect::set(&o, &JsValue::from_str(name), &a);
+        }
+    });
+    o.into()
+}
+
 /// `performance.now()` in milliseconds (0 when unavailable).
 pub fn now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    PERF.with(|p| p.as_ref().map_or(0.0, |p| p.now()))
 }
 
 /// Whether the visitor asked for reduced motion.

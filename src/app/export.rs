@@ -34,9 +34,9 @@ pub fn export(kind: ExportKind, st: &AppState) {
             download_text(&format!("{base}.graph.json"), "application/json", &json);
         }
         ExportKind::GraphSvg => {
-            if let Some(svg) = document().and_then(|d| d.query_selector("svg#graph").ok().flatten())
-            {
-                if let Some(s) = standalone_svg(&svg) {
+            let find = |sel: &str| document().and_then(|d| d.query_selector(sel).ok().flatten());
+            if let Some(svg) = find("svg#graph") {
+                if let Some(s) = standalone_svg(&svg, find("svg.marks").as_ref()) {
                     download_text(&format!("{base}.svg"), "image/svg+xml", &s);
                 }
             }
@@ -261,12 +261,11 @@ const SVG_PROPS: &[&str] = &[
 ];
 
 /// Serialize an SVG element with its computed styles inlined and a background, so the file
-/// stands alone (no stylesheet, no CSS variables).
-pub fn standalone_svg(svg: &Element) -> Option<String> {
+/// stands alone (no stylesheet, no CSS variables). `marks`, the layer drawn over it (the graph's
+/// discs, rings and edges), is merged in: its edges under the cards, the rest on top.
+pub fn standalone_svg(svg: &Element, marks: Option<&Element>) -> Option<String> {
     let win = web_sys::window()?;
     let copy: Element = svg.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
-    let orig = svg.query_selector_all("*").ok()?;
-    let dup = copy.query_selector_all("*").ok()?;
     let inline = |from: &Element, to: &Element| {
         if let Ok(Some(cs)) = win.get_computed_style(from) {
             let mut style = String::new();
@@ -283,13 +282,36 @@ pub fn standalone_svg(svg: &Element) -> Option<String> {
             let _ = to.remove_attribute(a);
         }
     };
+    let inline_all = |from: &Element, to: &Element| -> Option<()> {
+        let orig = from.query_selector_all("*").ok()?;
+        let dup = to.query_selector_all("*").ok()?;
+        for k in 0..orig.length().min(dup.length()) {
+            let (Some(a), Some(b)) = (orig.item(k), dup.item(k)) else {
+                continue;
+            };
+            if let (Ok(a), Ok(b)) = (a.dyn_into::<Element>(), b.dyn_into::<Element>()) {
+                inline(&a, &b);
+            }
+        }
+        Some(())
+    };
     inline(svg, &copy);
-    for k in 0..orig.length().min(dup.length()) {
-        let (Some(a), Some(b)) = (orig.item(k), dup.item(k)) else {
-            continue;
-        };
-        if let (Ok(a), Ok(b)) = (a.dyn_into::<Element>(), b.dyn_into::<Element>()) {
-            inline(&a, &b);
+    inline_all(svg, &copy)?;
+    if let Some(m) = marks {
+        let layer: Element = m.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
+        inline_all(m, &layer)?;
+        let kids = layer.child_nodes();
+        let kids: Vec<Element> = (0..kids.length())
+            .filter_map(|k| kids.item(k))
+            .filter_map(|n| n.dyn_into::<Element>().ok())
+            .collect();
+        for kid in kids {
+            if kid.tag_name() == "g" && kid.get_attribute("data-layer").as_deref() == Some("units")
+            {
+                let _ = copy.append_child(&kid);
+            } else {
+                let _ = copy.insert_before(&kid, copy.first_child().as_ref());
+            }
         }
     }
     // a background from the panel the graph sits on

@@ -1,5 +1,6 @@
 //! The graph as SVG: one `<g class="node">` per node with its value and error units, the
 //! backprop ghost rings, clamp marks and edges; plus the legend.
+use std::cell::RefCell;
 use std::fmt::Write;
 use std::rc::Rc;
 
@@ -32,6 +33,129 @@ pub struct GraphProps {
     /// The locality lens / slow-motion highlight (None: everything drawn normally).
     #[prop_or_default]
     pub lens: Option<Rc<super::hover::Lens>>,
+    /// Frame number of `shown`; with `feed`, newer values can arrive without the app rendering.
+    #[prop_or_default]
+    pub seq: u64,
+    #[prop_or_default]
+    pub feed: FrameFeed,
+}
+
+/// The per-frame channel from the app's clock to the graph. While playing, the smoothed PC
+/// values change on every animation frame but the page's text only at the text rate: the app
+/// sends each frame's values here and the graph's [`Painter`] writes them straight into the
+/// discs and edges it drew, without any re-render. Empty while no graph is mounted (then
+/// [`FrameFeed::send`] returns false and the app renders instead).
+#[derive(Clone, Default)]
+pub struct FrameFeed(Rc<RefCell<Option<Rc<RefCell<Painter>>>>>);
+
+impl PartialEq for FrameFeed {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+impl FrameFeed {
+    /// Paint frame `seq`'s values into the mounted graph; false when none is mounted.
+    pub fn send(&self, seq: u64, shown: Rc<Vec<Vec<f64>>>) -> bool {
+        let Some(p) = self.0.borrow().clone() else {
+            return false;
+        };
+        let Ok(mut p) = p.try_borrow_mut() else {
+            return false;
+        };
+        p.latest = (seq, shown);
+        p.paint();
+        true
+    }
+}
+
+/// The marks that move on every frame (each unit's disc; each edge's stroke), and what was
+/// last written into them. The SVG elements come from the last render (in document order);
+/// an attribute is written only when its (rounded) text changes.
+#[derive(Default)]
+pub struct Painter {
+    /// Per disc, in document order: node, row, largest radius.
+    units: Vec<(usize, usize, f64)>,
+    /// Per edge, in document order: the node whose error flows back along it.
+    edges: Vec<usize>,
+    /// Per node: the colour scale (from the text snapshot).
+    scales: Vec<f64>,
+    discs: Vec<(web_sys::Element, [String; 3])>,
+    strokes: Vec<(web_sys::Element, [String; 3])>,
+    /// The newest values (frame number, per node per row).
+    latest: (u64, Rc<Vec<Vec<f64>>>),
+}
+
+fn put(el: &web_sys::Element, last: &mut String, name: &str, value: String) {
+    if *last != value {
+        let _ = el.set_attribute(name, &value);
+        *last = value;
+    }
+}
+
+type Marks = Vec<(web_sys::Element, [String; 3])>;
+
+impl Painter {
+    /// Find the marks of the SVG just rendered.
+    fn attach(&mut self, svg: &web_sys::Element) {
+        let all = |sel: &str| -> Vec<web_sys::Element> {
+            let Ok(list) = svg.query_selector_all(sel) else {
+                return vec![];
+            };
+            (0..list.length())
+                .filter_map(|i| list.item(i))
+                .filter_map(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                .collect()
+        };
+        // an element kept from the last render keeps the record of what was written into it
+        let keep = |els: Vec<web_sys::Element>, old: &mut Marks| {
+            let mut next = Vec::with_capacity(els.len());
+            for (j, e) in els.into_iter().enumerate() {
+                match old.get_mut(j) {
+                    Some((o, last)) if *o == e => next.push((e, std::mem::take(last))),
+                    _ => next.push((e, Default::default())),
+                }
+            }
+            *old = next;
+        };
+        keep(all("circle.est"), &mut self.discs);
+        keep(all("path.edge"), &mut self.strokes);
+    }
+
+    /// Write the newest values into the marks.
+    fn paint(&mut self) {
+        let shown = self.latest.1.clone();
+        if self.discs.len() != self.units.len() || self.strokes.len() != self.edges.len() {
+            return;
+        }
+        for ((el, last), &(i, k, rmax)) in self.discs.iter_mut().zip(&self.units) {
+            let est = shown.get(i).and_then(|v| v.get(k)).copied().unwrap_or(0.0);
+            let scale = self.scales.get(i).copied().unwrap_or(1.0);
+            let [r, fill, op] = last;
+            put(el, r, "r", fx(radius(est, scale, rmax), 1));
+            put(el, fill, "fill", sign_colour(est).to_string());
+            let o = 0.45 + 0.55 * (est.abs() / scale).min(1.0);
+            put(el, op, "fill-opacity", fx(o, 2));
+        }
+        for ((el, last), &to) in self.strokes.iter_mut().zip(&self.edges) {
+            // the error flowing back along the edge: the child's error relative to its scale
+            let est = shown
+                .get(to)
+                .and_then(|v| v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())))
+                .unwrap_or(0.0);
+            let t = (est.abs() / self.scales.get(to).copied().unwrap_or(1.0)).min(1.0);
+            let t = if t.is_finite() { t } else { 0.0 };
+            let colour = if t > 0.02 {
+                sign_colour(est)
+            } else {
+                "currentColor"
+            };
+            let [stroke, op, w] = last;
+            put(el, stroke, "stroke", colour.to_string());
+            put(el, op, "stroke-opacity", fx(0.28 + 0.6 * t, 2));
+            put(el, w, "stroke-width", fx(1.3 + 2.2 * t, 1));
+        }
+    }
 }
 
 /// Scales: per node, or one for computed nodes and one for leaves.
@@ -130,17 +254,82 @@ fn tooltip(n: &NodeInfo, s: &NodeSnap) -> String {
     t
 }
 
-/// A filled disc (estimate) inside a dashed ring (backprop target).
-fn unit(cx: f64, cy: f64, rmax: f64, est: f64, bp: f64, scale: f64, class: &'static str) -> Html {
-    let re = radius(est, scale, rmax);
+/// A number for an SVG attribute with `d` decimals (0 ≤ d ≤ 3), without `core::fmt`'s exact
+/// float printing (this runs for every mark on every frame). Rounds half away from zero.
+fn fx(x: f64, d: u32) -> String {
+    let m = 10i64.pow(d.min(3));
+    let n = if x.is_finite() {
+        (x.clamp(-1e12, 1e12) * m as f64).round() as i64
+    } else {
+        0
+    };
+    let mut s = String::with_capacity(12);
+    if n < 0 {
+        s.push('-');
+    }
+    let a = n.unsigned_abs();
+    let _ = write!(s, "{}", a / m as u64);
+    if d > 0 {
+        let f = a % m as u64;
+        let _ = write!(s, ".{f:0w$}", w = d as usize);
+    }
+    s
+}
+
+/// An `Rc` that compares by pointer: props that hold one re-render only when it is replaced
+/// (a deep comparison of the graph on every frame would cost more than it saves).
+#[derive(Clone)]
+pub struct Same<T>(pub Rc<T>);
+
+impl<T> PartialEq for Same<T> {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &o.0)
+    }
+}
+
+/// Where a node's unit rows sit (node-local coordinates).
+struct RowGeom {
+    vec: bool,
+    row_h: f64,
+    rows: usize,
+    rmax: f64,
+    ucx: f64,
+}
+
+fn geom(n: &NodeInfo, w: f64) -> RowGeom {
+    let vec = n.len > 1;
+    let rmax = if vec { 9.0 } else { 15.0 };
+    RowGeom {
+        vec,
+        row_h: if vec { ROW_H_VEC } else { ROW_H },
+        rows: n.len.min(MAX_UNITS),
+        rmax,
+        ucx: w - rmax - 8.0,
+    }
+}
+
+impl RowGeom {
+    fn cy(&self, k: usize) -> f64 {
+        HEAD_H + self.row_h * k as f64 + self.row_h / 2.0
+    }
+}
+
+/// A unit's estimate and target: a filled disc (the PC value, smoothed; its radius, colour
+/// and opacity are written by the [`Painter`] on every frame) inside a dashed ring (the
+/// backprop target). Its background circle is in [`NodeBody`].
+fn unit(
+    cx: &AttrValue,
+    cy: &AttrValue,
+    rmax: f64,
+    bp: f64,
+    scale: f64,
+    class: &'static str,
+) -> Html {
     let rb = radius(bp, scale, rmax).max(1.5);
-    let op = 0.45 + 0.55 * (est.abs() / scale).min(1.0);
     html! {
         <g class={classes!("err-unit", class)}>
-            <circle class="unit-bg" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{rmax:.1}")} />
-            <circle class="est" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{re:.2}")}
-                fill={sign_colour(est)} fill-opacity={format!("{op:.2}")} />
-            <circle class="ghost" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{rb:.2}")}
+            <circle class="est" cx={cx.clone()} cy={cy.clone()} />
+            <circle class="ghost" cx={cx.clone()} cy={cy.clone()} r={fx(rb, 2)}
                 stroke={sign_colour(bp)} />
         </g>
     }
@@ -155,94 +344,83 @@ fn lock(x: f64, y: f64) -> Html {
     }
 }
 
-fn node_view(
-    i: usize,
-    n: &NodeInfo,
-    s: &NodeSnap,
-    shown: &[f64],
-    scale: f64,
-    r: super::layout::Rect,
-    mark: Option<u8>,
-) -> Html {
+#[derive(Properties, PartialEq)]
+pub struct BodyProps {
+    pub info: Same<GraphInfo>,
+    pub snap: Same<Snap>,
+    pub i: usize,
+}
+
+/// Everything of a node that changes at most with the text snapshot (≤ 15 Hz while playing):
+/// the card, labels, numbers, value units, unit backgrounds and the `<title>`. A component, so
+/// the frame loop's re-render of [`GraphView`] skips it while its snapshot is unchanged.
+#[function_component(NodeBody)]
+pub fn node_body(p: &BodyProps) -> Html {
+    super::clock::span("view_node_body", || node_body_html(p))
+}
+
+fn node_body_html(p: &BodyProps) -> Html {
+    let (Some(n), Some(s), Some(r)) = (
+        p.info.0.nodes.get(p.i),
+        p.snap.0.nodes.get(p.i),
+        p.info.0.layout.boxes.get(p.i),
+    ) else {
+        return html! {};
+    };
     let computed = n.kind == Kind::Computed;
     let clamped = n.kind == Kind::Input || n.output;
-    let kind = match n.kind {
-        Kind::Input => "input",
-        Kind::Param => "param",
-        Kind::Computed => "computed",
-    };
-    let class = classes!(
-        "node",
-        kind,
-        n.output.then_some("output"),
-        clamped.then_some("clamped"),
-        mark.map(|m| match m {
-            2 => "lens-focus",
-            1 => "lens-near",
-            _ => "lens-dim",
-        })
-    );
-    let vec = n.len > 1;
-    let row_h = if vec { ROW_H_VEC } else { ROW_H };
-    let rows = n.len.min(MAX_UNITS);
-    let w = r.w;
-    let rmax = if vec { 9.0 } else { 15.0 };
-    let ucx = w - rmax - 8.0;
-    let rows_html = (0..rows).map(|k| {
-        let y0 = HEAD_H + row_h * k as f64;
-        let cy = y0 + row_h / 2.0;
+    let g = geom(n, r.w);
+    let rows_html = (0..g.rows).map(|k| {
+        let cy = g.cy(k);
         let v = s.v.get(k).copied().unwrap_or(0.0);
-        let est = shown.get(k).copied().unwrap_or(0.0);
-        let bp = s.bp.get(k).copied().unwrap_or(0.0);
         let true_est = s.est.get(k).copied().unwrap_or(0.0);
+        let bp = s.bp.get(k).copied().unwrap_or(0.0);
         let mu = s.mu.get(k).copied().unwrap_or(0.0);
-        if computed {
-            let vr = if vec { 5.5 } else { 9.0 };
-            let body = if vec {
+        let bg = html! { <circle class="unit-bg" cx={fx(g.ucx, 1)} cy={fx(cy, 1)} r={fx(g.rmax, 1)} /> };
+        let body = if computed {
+            let vr = if g.vec { 5.5 } else { 9.0 };
+            let nums = if g.vec {
                 html! {
                     <>
-                    <text class="num" x="24" y={format!("{:.1}", cy + 3.5)}>{ format!("v {}", short(v)) }</text>
-                    <text class="num" x="88" y={format!("{:.1}", cy + 3.5)}>{ format!("ε {}", short(true_est)) }</text>
+                    <text class="num" x="24" y={fx(cy + 3.5, 1)}>{ format!("v {}", short(v)) }</text>
+                    <text class="num" x="88" y={fx(cy + 3.5, 1)}>{ format!("ε {}", short(true_est)) }</text>
                     </>
                 }
             } else {
                 html! {
                     <>
-                    <text class="num" x="28" y={format!("{:.1}", cy - 3.0)}>{ format!("v {}", short(v)) }</text>
-                    <text class="num muted" x="28" y={format!("{:.1}", cy + 11.0)}>{ format!("μ {}", short(mu)) }</text>
-                    <text class="num" x="94" y={format!("{:.1}", cy - 3.0)}>{ format!("ε {}", short(true_est)) }</text>
-                    <text class="num muted" x="94" y={format!("{:.1}", cy + 11.0)}>{ format!("δ {}", short(bp)) }</text>
+                    <text class="num" x="28" y={fx(cy - 3.0, 1)}>{ format!("v {}", short(v)) }</text>
+                    <text class="num muted" x="28" y={fx(cy + 11.0, 1)}>{ format!("μ {}", short(mu)) }</text>
+                    <text class="num" x="94" y={fx(cy - 3.0, 1)}>{ format!("ε {}", short(true_est)) }</text>
+                    <text class="num muted" x="94" y={fx(cy + 11.0, 1)}>{ format!("δ {}", short(bp)) }</text>
                     </>
                 }
             };
             html! {
-                <g class="row" data-k={k.to_string()}>
-                    <circle class="value-unit" cx="13" cy={format!("{cy:.1}")} r={format!("{vr}")} />
-                    { body }
-                    { unit(ucx, cy, rmax, est, bp, scale, "error-unit") }
-                </g>
+                <>
+                <circle class="value-unit" cx="13" cy={fx(cy, 1)} r={fx(vr, 1)} />
+                { nums }
+                </>
             }
+        } else if g.vec {
+            html! { <text class="num" x="10" y={fx(cy + 3.5, 1)}>{ format!("{}  ĝ {}", short(v), short(true_est)) }</text> }
         } else {
-            let body = if vec {
-                html! { <text class="num" x="10" y={format!("{:.1}", cy + 3.5)}>{ format!("{}  ĝ {}", short(v), short(true_est)) }</text> }
-            } else {
-                html! {
-                    <>
-                    <text class="num" x="10" y={format!("{:.1}", cy - 4.0)}>{ format!("= {}", short(v)) }</text>
-                    <text class="num muted" x="10" y={format!("{:.1}", cy + 10.0)}>{ format!("ĝ {}", short(true_est)) }</text>
-                    </>
-                }
-            };
             html! {
-                <g class="row" data-k={k.to_string()}>
-                    { body }
-                    { unit(ucx, cy, rmax, est, bp, scale, "grad-unit") }
-                </g>
+                <>
+                <text class="num" x="10" y={fx(cy - 4.0, 1)}>{ format!("= {}", short(v)) }</text>
+                <text class="num muted" x="10" y={fx(cy + 10.0, 1)}>{ format!("ĝ {}", short(true_est)) }</text>
+                </>
             }
+        };
+        html! {
+            <g class="row" data-k={k.to_string()}>
+                { body }
+                { bg }
+            </g>
         }
     });
     let more = (n.len > MAX_UNITS).then(|| {
-        html! { <text class="muted small" x="10" y={format!("{:.1}", HEAD_H + row_h * rows as f64 + 10.0)}>{ format!("+{} more", n.len - MAX_UNITS) }</text> }
+        html! { <text class="muted small" x="10" y={fx(HEAD_H + g.row_h * g.rows as f64 + 10.0, 1)}>{ format!("+{} more", n.len - MAX_UNITS) }</text> }
     });
     let title_id = short_id(&n.id);
     let shape = if n.len > 1 {
@@ -271,59 +449,212 @@ fn node_view(
     );
     let tx = if computed { 22 } else { 10 };
     html! {
-        <g class={class} data-id={n.id.clone()} data-index={i.to_string()} data-kind={kind}
-            data-v={join(&s.v)} data-eps={join(&s.est)} data-bp={join(&s.bp)} data-gap={full(s.gap)}
-            transform={format!("translate({:.1},{:.1})", r.x, r.y)}
-            tabindex="0" role="img" aria-label={tooltip(n, s)}>
+        <>
             <title>{ tooltip(n, s) }</title>
-            <rect class="card" width={format!("{:.1}", r.w)} height={format!("{:.1}", r.h)} rx="10" />
+            <rect class="card" width={fx(r.w, 1)} height={fx(r.h, 1)} rx="10" />
             { for swatch }
             <text class="node-id" x={tx.to_string()} y="18">{ title_id }<tspan class="formula" dx="6">{ subtitle }</tspan></text>
-            { if clamped { lock(w - 12.0, 13.0) } else { html!{} } }
+            { if clamped { lock(r.w - 12.0, 13.0) } else { html!{} } }
             { for rows_html }
             { for more }
-        </g>
+        </>
     }
 }
 
+/// The attributes of a node's `<g>` that change with the text snapshot (computed once per
+/// snapshot, then cloned cheaply on every frame).
+struct NodeAttrs {
+    label: AttrValue,
+    v: AttrValue,
+    eps: AttrValue,
+    bp: AttrValue,
+    gap: AttrValue,
+}
+
+fn node_attrs(info: &GraphInfo, snap: &Snap) -> Vec<NodeAttrs> {
+    info.nodes
+        .iter()
+        .zip(&snap.nodes)
+        .map(|(n, s)| NodeAttrs {
+            label: tooltip(n, s).into(),
+            v: join(&s.v).into(),
+            eps: join(&s.est).into(),
+            bp: join(&s.bp).into(),
+            gap: full(s.gap).into(),
+        })
+        .collect()
+}
+
+/// Per graph: each node's place and its units' centres, as attribute strings.
+struct NodeGeom {
+    transform: AttrValue,
+    index: AttrValue,
+    units: Vec<(AttrValue, AttrValue, AttrValue)>,
+}
+
+fn node_geoms(info: &GraphInfo) -> (Vec<NodeGeom>, Vec<AttrValue>) {
+    let nodes = info
+        .nodes
+        .iter()
+        .zip(&info.layout.boxes)
+        .enumerate()
+        .map(|(i, (n, r))| {
+            let g = geom(n, r.w);
+            NodeGeom {
+                transform: format!("translate({},{})", fx(r.x, 1), fx(r.y, 1)).into(),
+                index: i.to_string().into(),
+                units: (0..g.rows)
+                    .map(|k| {
+                        (
+                            k.to_string().into(),
+                            fx(g.ucx, 1).into(),
+                            fx(g.cy(k), 1).into(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let edges = info
+        .layout
+        .edges
+        .iter()
+        .map(|e| route_path(e).into())
+        .collect();
+    (nodes, edges)
+}
+
+/// The graph. Re-rendered on every animation frame while playing, so it is split by rate:
+/// `snap` (the text snapshot, ≤ 15 Hz while playing) drives the numbers, titles, labels and
+/// data attributes; `shown` (the smoothed PC values, every frame) drives the discs and the
+/// edge strokes. Strings that depend only on the graph or only on the snapshot are memoised.
 #[function_component(GraphView)]
 pub fn graph_view(p: &GraphProps) -> Html {
+    let painter = use_mut_ref(Painter::default);
+    let svg = use_node_ref();
+    {
+        let painter = painter.clone();
+        use_effect_with(p.feed.clone(), move |feed| {
+            *feed.0.borrow_mut() = Some(painter);
+            let feed = feed.clone();
+            move || drop(feed.0.borrow_mut().take())
+        });
+    }
+    let geo = use_memo(Same(p.info.clone()), |i| node_geoms(&i.0));
+    let attrs = use_memo((Same(p.info.clone()), Same(p.snap.clone())), |(i, s)| {
+        node_attrs(&i.0, &s.0)
+    });
+    let sc = scales(&p.info, &p.snap, p.global);
+    {
+        // after every render: find the marks, take the plan, paint the newest values
+        let (painter, svg) = (painter.clone(), svg.clone());
+        let (info, shown, seq, sc) = (p.info.clone(), p.shown.clone(), p.seq, sc.clone());
+        use_effect(move || {
+            if let (Ok(mut pt), Some(el)) =
+                (painter.try_borrow_mut(), svg.cast::<web_sys::Element>())
+            {
+                pt.units = info
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(i, n)| {
+                        let g = geom(n, info.layout.boxes.get(i).map_or(0.0, |r| r.w));
+                        (0..g.rows).map(move |k| (i, k, g.rmax))
+                    })
+                    .collect();
+                pt.edges = info.layout.edges.iter().map(|e| e.to).collect();
+                pt.scales = sc;
+                if seq >= pt.latest.0 {
+                    pt.latest = (seq, shown);
+                }
+                pt.attach(&el);
+                pt.paint();
+            }
+            super::clock::mark_rendered();
+        });
+    }
+    super::clock::span("view_graph", || graph_html(p, &svg, &sc, &geo, &attrs))
+}
+
+type Geoms = (Vec<NodeGeom>, Vec<AttrValue>);
+
+fn graph_html(p: &GraphProps, svg: &NodeRef, sc: &[f64], geo: &Geoms, attrs: &[NodeAttrs]) -> Html {
     let info = &p.info;
     let lay = &info.layout;
-    let sc = scales(info, &p.snap, p.global);
+    let (geoms, paths) = (&geo.0, &geo.1);
+    if p.snap.nodes.len() != info.nodes.len()
+        || geoms.len() != info.nodes.len()
+        || attrs.len() != info.nodes.len()
+    {
+        return html! {};
+    }
     let lens = p.lens.as_deref();
-    let edges = lay.edges.iter().enumerate().map(|(ei, e)| {
+    let lens_class = |m: u8| match m {
+        2 => "lens-focus",
+        1 => "lens-near",
+        _ => "lens-dim",
+    };
+    let edges = lay.edges.iter().zip(paths).enumerate().map(|(ei, (e, d))| {
         let lit = lens.map(|l| if l.edge.get(ei).copied().unwrap_or(false) { "edge lens-lit" } else { "edge lens-dim" }).unwrap_or("edge");
-        // the error flowing back along the edge: the child's error relative to its scale
-        let child = &p.snap.nodes[e.to];
-        let est = p.shown.get(e.to).and_then(|v| v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs()))).unwrap_or(0.0);
-        let t = (est.abs() / sc[e.to]).min(1.0);
-        let _ = child;
-        let colour = if t > 0.02 { sign_colour(est) } else { "currentColor" };
         html! {
-            <path class={lit} d={route_path(e)} stroke={colour}
-                stroke-opacity={format!("{:.2}", 0.28 + 0.6 * t)} stroke-width={format!("{:.2}", 1.3 + 2.2 * t)}
-                data-from={info.nodes[e.from].id.clone()} data-to={info.nodes[e.to].id.clone()} marker-end="url(#arrow)" />
+            <path class={lit} d={d.clone()} data-from={info.nodes[e.from].id.clone()} data-to={info.nodes[e.to].id.clone()} marker-end="url(#arrow)" />
         }
     });
-    let empty: Vec<f64> = vec![];
     let nodes = info.nodes.iter().enumerate().map(|(i, n)| {
-        let shown = p.shown.get(i).map(|v| v.as_slice()).unwrap_or(&empty);
-        let mark = lens.map(|l| l.mark.get(i).copied().unwrap_or(0));
-        node_view(i, n, &p.snap.nodes[i], shown, sc[i], lay.boxes[i], mark)
+        let (gm, at) = (&geoms[i], &attrs[i]);
+        let clamped = n.kind == Kind::Input || n.output;
+        let kind = match n.kind {
+            Kind::Input => "input",
+            Kind::Param => "param",
+            Kind::Computed => "computed",
+        };
+        let mark = lens.map(|l| lens_class(l.mark.get(i).copied().unwrap_or(0)));
+        let class = classes!("node", kind, n.output.then_some("output"), clamped.then_some("clamped"), mark);
+        html! {
+            <g class={class} data-id={n.id.clone()} data-index={gm.index.clone()} data-kind={kind}
+                data-v={at.v.clone()} data-eps={at.eps.clone()} data-bp={at.bp.clone()} data-gap={at.gap.clone()}
+                transform={gm.transform.clone()}
+                tabindex="0" role="img" aria-label={at.label.clone()}>
+                <NodeBody info={Same(info.clone())} snap={Same(p.snap.clone())} {i} />
+            </g>
+        }
     });
+    let marks = info.nodes.iter().enumerate().map(|(i, n)| {
+        let (gm, s) = (&geoms[i], &p.snap.nodes[i]);
+        let rmax = geom(n, lay.boxes[i].w).rmax;
+        let cls = if n.kind == Kind::Computed { "error-unit" } else { "grad-unit" };
+        let units = gm.units.iter().enumerate().map(|(k, (dk, cx, cy))| {
+            let bp = s.bp.get(k).copied().unwrap_or(0.0);
+            html! { <g class="row" data-k={dk.clone()}>{ unit(cx, cy, rmax, bp, sc[i], cls) }</g> }
+        });
+        let mark = lens.map(|l| lens_class(l.mark.get(i).copied().unwrap_or(0)));
+        html! {
+            <g class={classes!("node-marks", mark)} data-id={n.id.clone()} transform={gm.transform.clone()}>{ for units }</g>
+        }
+    });
+    let view_box = format!("0 0 {:.0} {:.0}", lay.width, lay.height);
+    let (w, h) = (format!("{:.0}", lay.width), format!("{:.0}", lay.height));
+    let lens_on = lens.is_some().then_some("lens-on");
+    // Two layers: the cards and their text change at the text rate; the marks (discs, rings,
+    // edges) move on every frame in their own composited layer, so the browser repaints only
+    // them, not the text.
     html! {
-        <svg id="graph" class={classes!("graph", lens.is_some().then_some("lens-on"))} viewBox={format!("0 0 {:.0} {:.0}", lay.width, lay.height)}
-            width={format!("{:.0}", lay.width)} height={format!("{:.0}", lay.height)}
-            role="group" aria-label={text::GRAPH_LABEL} preserveAspectRatio="xMidYMin meet">
-            <defs>
-                <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                    <path d="M0,1 L9,5 L0,9 z" class="arrowhead" />
-                </marker>
-            </defs>
-            <g class="edges">{ for edges }</g>
-            <g class="nodes">{ for nodes }</g>
-        </svg>
+        <div class="graph-stack">
+            <svg id="graph" class={classes!("graph", lens_on)} viewBox={view_box.clone()} width={w.clone()} height={h.clone()}
+                role="group" aria-label={text::GRAPH_LABEL} preserveAspectRatio="xMidYMin meet">
+                <g class="nodes">{ for nodes }</g>
+            </svg>
+            <svg class={classes!("marks", lens_on)} ref={svg.clone()} viewBox={view_box} width={w} height={h}
+                aria-hidden="true" focusable="false" preserveAspectRatio="xMidYMin meet">
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0,1 L9,5 L0,9 z" class="arrowhead" />
+                    </marker>
+                </defs>
+                <g class="edges">{ for edges }</g>
+                <g class="units" data-layer="units">{ for marks }</g>
+            </svg>
+        </div>
     }
 }
 

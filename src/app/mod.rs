@@ -116,14 +116,21 @@ pub struct App {
     drag: Option<Drag>,
     dragged: bool,
     stage_ref: NodeRef,
+    /// Frame number of `shown`, and the channel that hands it to the graph without
+    /// re-rendering the page (see [`graph_view::FrameFeed`]).
+    shown_seq: u64,
+    feed: graph_view::FrameFeed,
     /// The adaptive tick budget (measures each frame's work).
     budget: FrameBudget,
-    /// What the plots show: refreshed at most [`PLOT_HZ`] times a second while playing,
-    /// always when paused or after a command.
+    /// What the plots and the graph's text (numbers, titles, labels) show: refreshed at most
+    /// [`PLOT_HZ`] times a second while playing, always when paused, after a command while
+    /// paused, and at once when the graph changes. The graph's discs follow `shown` every frame.
     plot_info: Rc<sim::GraphInfo>,
     plot_snap: Rc<Snap>,
     plot_series: Rc<Series>,
     plot_at: f64,
+    /// Smoothed interval between animation frames (ms).
+    frame_ms: f64,
     /// The snapshot the controls see: replaced only when a leaf value changed (the
     /// relaxation never moves them), so the controls do not re-render every frame.
     ui_snap: Rc<Snap>,
@@ -132,8 +139,13 @@ pub struct App {
     teach_cb: Callback<Cmd>,
 }
 
-/// Plot redraws per second while playing.
+/// Plot redraws (and text updates) per second while playing, at most.
 const PLOT_HZ: f64 = 15.0;
+/// …and at most once every this many frames, so that on a slow machine the text, the plots
+/// and the page's re-render share out over frames instead of landing on every one.
+const PLOT_EVERY_FRAMES: f64 = 4.0;
+/// The slowest text/plot rate while playing (ms between updates).
+const PLOT_MAX_MS: f64 = 250.0;
 
 fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
     link.callback(move |e| Msg::Stage(f(e)))
@@ -185,8 +197,8 @@ impl App {
     /// now; while playing, the plots follow at the frame loop's bounded rate.
     fn sync_views(&mut self) {
         self.ui_snap = self.st.snap.clone();
-        if !self.st.playing {
-            self.plot_series = self.st.series.clone();
+        if !self.st.playing || !Rc::ptr_eq(&self.plot_info, &self.st.info) {
+            self.plot_series = self.st.fresh_series();
             self.plot_snap = self.st.snap.clone();
             self.plot_info = self.st.info.clone();
             self.plot_at = clock::now();
@@ -195,9 +207,12 @@ impl App {
 
     /// After a frame: plots at a bounded rate while playing; controls when a leaf moved.
     fn sync_views_frame(&mut self, now: f64) {
-        let due = !self.st.playing || now - self.plot_at >= 1000.0 / PLOT_HZ - 4.0;
+        let due = !self.st.playing
+            || now - self.plot_at
+                >= (PLOT_EVERY_FRAMES * self.frame_ms).clamp(1000.0 / PLOT_HZ, PLOT_MAX_MS) - 4.0
+            || !Rc::ptr_eq(&self.plot_info, &self.st.info);
         if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
-            self.plot_series = self.st.series.clone();
+            self.plot_series = self.st.fresh_series();
             self.plot_snap = self.st.snap.clone();
             self.plot_info = self.st.info.clone();
             self.plot_at = now;
@@ -216,8 +231,16 @@ impl App {
         }
     }
 
+    /// What a frame can change besides numbers (which follow at the text rate): when it
+    /// differs, the page re-renders now.
+    fn frame_sig(&self) -> (bool, Status, bool, Option<usize>) {
+        let st = &self.st;
+        (st.playing, st.status, st.alert.is_some(), st.scrub)
+    }
+
     fn sync_shown(&mut self) {
         self.shown = Rc::new(self.st.snap.nodes.iter().map(|n| n.est.clone()).collect());
+        self.shown_seq += 1;
     }
 
     /// Move the drawn values towards the engine's; returns whether anything visibly moved.
@@ -263,6 +286,7 @@ impl App {
         }
         if moved {
             self.shown = Rc::new(next);
+            self.shown_seq += 1;
         }
         moved
     }
@@ -315,6 +339,7 @@ impl App {
         // and the last plot redraw
         set("renderMs", f(self.budget.render_ms));
         set("plotMs", f(clock::plot_ms()));
+        set("spans", clock::spans());
         set("theme", JsValue::from_str(self.st.theme.name()));
         let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__pc"), &o);
     }
@@ -543,7 +568,7 @@ impl Component for App {
             ctx.link().callback(Msg::Embed),
         );
         let target = Rc::new(st.sim.target());
-        let (st_snap, st_series, st_info) = (st.snap.clone(), st.series.clone(), st.info.clone());
+        let (st_snap, st_series, st_info) = (st.snap.clone(), st.fresh_series(), st.info.clone());
         let clock = Clock::start(ctx.link().callback(Msg::Frame));
         let watches = [
             a11y::MediaWatch::new(a11y::DARK_QUERY, ctx.link().callback(Msg::SystemDark)),
@@ -555,6 +580,8 @@ impl Component for App {
             _clock: Some(clock),
             last_ts: None,
             shown: Rc::new(vec![]),
+            shown_seq: 0,
+            feed: graph_view::FrameFeed::default(),
             reduced,
             target,
             announce: AttrValue::default(),
@@ -574,6 +601,7 @@ impl Component for App {
             plot_snap: st_snap.clone(),
             plot_series: st_series,
             plot_at: 0.0,
+            frame_ms: 1000.0 / 60.0,
             ui_snap: st_snap,
             teach_cb: ctx.link().callback(Msg::Cmd),
         };
@@ -590,28 +618,53 @@ impl Component for App {
         app
     }
 
-    fn update(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let name = if matches!(msg, Msg::Frame(_)) {
+            "update_frame"
+        } else {
+            "update_other"
+        };
+        clock::span(name, || self.update_inner(ctx, msg))
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        clock::mark_rendered();
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        clock::span("view_app", || self.view_inner(ctx))
+    }
+}
+
+impl App {
+    fn update_inner(&mut self, _ctx: &Context<Self>, msg: Msg) -> bool {
         if !matches!(msg, Msg::Frame(_)) {
             clock::leave_frame();
         }
         match msg {
             Msg::Frame(ts) => {
+                let sig = self.frame_sig();
                 let dt = self.last_ts.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
                 self.last_ts = Some(ts);
+                self.frame_ms += 0.1 * (dt.clamp(1.0, 100.0) - self.frame_ms);
                 let t0 = clock::now();
                 let budget = self.budget.begin(t0);
-                let n = self.st.advance(dt, budget, &clock::now);
+                let n = clock::span("ticks", || self.st.advance(dt, budget, &clock::now));
                 let t1 = clock::now();
                 self.budget.ticks_done(t1);
                 let moved = self.smooth(dt);
                 self.hub.after_frame(&self.st, n);
-                if n > 0 {
-                    self.publish();
-                    self.after_change();
-                }
+                let said = n > 0 && self.after_change();
                 let plotted = self.plot_snap.clone();
                 self.sync_views_frame(t1);
-                n > 0 || moved || !Rc::ptr_eq(&plotted, &self.plot_snap)
+                // The page re-renders at the text rate (or when the run's state changed); on
+                // the frames in between only the graph's discs move, through the feed.
+                let page =
+                    said || !Rc::ptr_eq(&plotted, &self.plot_snap) || self.frame_sig() != sig;
+                if page || (n > 0 && !self.st.playing) {
+                    self.publish();
+                }
+                page || (moved && !self.feed.send(self.shown_seq, self.shown.clone()))
             }
             Msg::Cmd(cmd) => self.run_cmd(cmd),
             Msg::Stage(m) => self.stage(m),
@@ -648,18 +701,15 @@ impl Component for App {
         }
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
-        clock::mark_rendered();
-    }
-
-    fn view(&self, ctx: &Context<Self>) -> Html {
+    fn view_inner(&self, ctx: &Context<Self>) -> Html {
         let st = &self.st;
         let on_cmd = ctx.link().callback(Msg::Cmd);
         let onkeydown = ctx.link().callback(Msg::Key);
-        let s = &st.snap;
+        // numbers on screen follow the text snapshot (≤ PLOT_HZ while playing)
+        let s = &self.plot_snap;
         let tprops = controls::ControlsProps {
             info: st.info.clone(),
-            snap: st.snap.clone(),
+            snap: self.plot_snap.clone(),
             playing: st.playing,
             status: st.status,
             speed: st.speed,
@@ -744,7 +794,7 @@ impl Component for App {
                                     if st.table {
                                         <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
                                     } else {
-                                        <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} />
+                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} />
                                     }
         { overlay }
                                 </div>

@@ -358,18 +358,20 @@ pub fn plots(p: &PlotsProps) -> Html {
         let marker = p.marker;
         use_effect_with((p.series.clone(), p.snap.clone(), h), move |_| {
             let t0 = super::clock::now();
-            let h = h.filter(|&k| k < series.steps.len());
-            if let Some(c) = energy.cast::<HtmlCanvasElement>() {
-                draw_energy(c.clone(), &series, snap.loss, h);
-                mark(&c, marker, &series);
-            }
-            if let Some(c) = gap.cast::<HtmlCanvasElement>() {
-                draw_gap(c.clone(), &series, &info, h);
-                mark(&c, marker, &series);
-            }
-            if let Some(c) = grads.cast::<HtmlCanvasElement>() {
-                draw_grads(c, &info, &snap);
-            }
+            super::clock::span("plots_draw", || {
+                let h = h.filter(|&k| k < series.steps.len());
+                if let Some(c) = energy.cast::<HtmlCanvasElement>() {
+                    draw_energy(c.clone(), &series, snap.loss, h);
+                    mark(&c, marker, &series);
+                }
+                if let Some(c) = gap.cast::<HtmlCanvasElement>() {
+                    draw_gap(c.clone(), &series, &info, h);
+                    mark(&c, marker, &series);
+                }
+                if let Some(c) = grads.cast::<HtmlCanvasElement>() {
+                    draw_grads(c, &info, &snap);
+                }
+            });
             super::clock::note_plot(super::clock::now() - t0);
             super::clock::mark_rendered();
             || ()

@@ -1,0 +1,59 @@
+// Per-frame split of the main thread while playing a preset at full speed under CPU throttling:
+// Chrome trace totals (script, style, layout, paint) divided by the frames drawn. Optional CSS
+// experiments: each --css value is run as its own variant ('' = as built).
+//   PC_DIST=dist node scripts/frame-split.mjs [--rate 4] [--preset rnn3] [--seconds 3] [--css '#graph{display:none}']…
+import { serve, launch } from '../e2e/harness.js';
+
+const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
+const RATE = Number(arg('rate', '4'));
+const PRESET = arg('preset', 'rnn3');
+const SECONDS = Number(arg('seconds', '3'));
+const variants = [''];
+process.argv.forEach((a, i) => { if (a === '--css') variants.push(process.argv[i + 1]); });
+
+const server = await serve();
+const browser = await launch();
+const GROUPS = {
+  script: ['FunctionCall', 'TimerFire', 'FireAnimationFrame', 'EventDispatch'],
+  style: ['UpdateLayoutTree'], layout: ['Layout'], paint: ['Paint', 'PrePaint', 'Layerize', 'Commit'],
+};
+for (const css of variants) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await page.goto(server.url);
+  await page.waitForSelector('g.node');
+  if (css) await page.addStyleTag({ content: css });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: RATE });
+  await page.selectOption('#preset', PRESET);
+  await page.fill('#speed', '5000');
+  await page.press('#speed', 'Enter');
+  await page.fill('#rate', arg('eta', '0.002'));
+  await page.press('#rate', 'Enter');
+  await page.evaluate(() => {
+    const kick = () => { if (!window.__pc.playing) {
+      if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
+      document.querySelector('#play').click(); } };
+    kick(); setInterval(kick, 50);
+  });
+  await page.waitForTimeout(300);
+  const events = [];
+  cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline', transferMode: 'ReportEvents' });
+  await page.waitForTimeout(SECONDS * 1000);
+  await cdp.send('Tracing.end'); await done;
+  // only top-level events of the renderer main thread (nested ones would count twice)
+  const main = events.find((e) => e.name === 'FireAnimationFrame');
+  const tid = main ? main.tid : null;
+  const frames = events.filter((e) => e.name === 'FireAnimationFrame' && e.tid === tid).length || 1;
+  const tot = {};
+  for (const [g, names] of Object.entries(GROUPS)) {
+    tot[g] = events.filter((e) => e.ph === 'X' && e.tid === tid && names.includes(e.name)).reduce((s, e) => s + e.dur / 1000, 0) / frames;
+  }
+  console.log(`${(css || 'as built').padEnd(40)} fps ${(frames / SECONDS).toFixed(1).padStart(5)}  per frame ms: ` +
+    Object.entries(tot).map(([g, v]) => `${g} ${v.toFixed(1)}`).join('  '));
+  await context.close();
+}
+await browser.close();
+await server.close();
