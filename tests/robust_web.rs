@@ -19,6 +19,12 @@ async fn sleep(ms: u64) {
     yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
+/// Let a frame pass, then wait until Yew has run every pending render and effect.
+async fn settle() {
+    sleep(16).await;
+    yew::scheduler::flush().await;
+}
+
 fn new_root() -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
@@ -132,7 +138,7 @@ async fn the_table_view_has_caption_headers_and_every_node() {
     let toggle = q(&root, "#table-toggle");
     assert_eq!(toggle.get_attribute("aria-pressed").unwrap(), "false");
     click(&root, "#table-toggle");
-    sleep(40).await;
+    settle().await;
     assert_eq!(
         q(&root, "#table-toggle")
             .get_attribute("aria-pressed")
@@ -166,7 +172,7 @@ async fn the_table_view_has_caption_headers_and_every_node() {
     for _ in 0..5 {
         click(&root, "#step");
     }
-    sleep(40).await;
+    settle().await;
     assert!(text(&root, "#values-table caption").contains("iteration 5"));
     let eps = q(&root, "#values-table tr[data-id='y1'] td:nth-of-type(4)")
         .get_attribute("data-value")
@@ -174,7 +180,7 @@ async fn the_table_view_has_caption_headers_and_every_node() {
     let e: f64 = eps.parse().unwrap();
     assert!(e.is_finite() && e != 0.0, "ε_y1 = {eps}");
     click(&root, "#table-toggle");
-    sleep(40).await;
+    settle().await;
     let g = q(&root, "g.node[data-id='y1']")
         .get_attribute("data-eps")
         .unwrap();
@@ -219,16 +225,16 @@ async fn the_live_region_announces_changes_not_ticks() {
         "{t} vs #iter {iter}"
     );
     click(&root, "#reset");
-    sleep(40).await;
+    settle().await;
     assert_eq!(text(&root, "#announce"), "Reset to iteration 0; paused.");
     click(&root, "#play");
-    sleep(40).await;
+    settle().await;
     assert_eq!(text(&root, "#announce"), "Playing.");
     // ticks while playing say nothing new
     sleep(200).await;
     assert_eq!(text(&root, "#announce"), "Playing.");
     click(&root, "#play");
-    sleep(40).await;
+    settle().await;
     let t = text(&root, "#announce");
     assert_eq!(t, format!("Paused at iteration {}.", text(&root, "#iter")));
 }
@@ -243,7 +249,7 @@ async fn the_theme_toggle_sets_data_theme_on_html() {
         .document_element()
         .unwrap();
     click(&root, "#theme-dark");
-    sleep(40).await;
+    settle().await;
     assert_eq!(html.get_attribute("data-theme").unwrap(), "dark");
     assert_eq!(
         q(&root, "#theme-dark")
@@ -258,10 +264,10 @@ async fn the_theme_toggle_sets_data_theme_on_html() {
         "false"
     );
     click(&root, "#theme-light");
-    sleep(40).await;
+    settle().await;
     assert_eq!(html.get_attribute("data-theme").unwrap(), "light");
     assert_eq!(html.get_attribute("data-theme-choice").unwrap(), "light");
     click(&root, "#theme-auto");
-    sleep(40).await;
+    settle().await;
     assert_eq!(html.get_attribute("data-theme-choice").unwrap(), "auto");
 }

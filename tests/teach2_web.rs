@@ -14,6 +14,12 @@ async fn sleep(ms: u64) {
     yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
+/// Let a frame pass, then wait until Yew has run every pending render and effect.
+async fn settle() {
+    sleep(16).await;
+    yew::scheduler::flush().await;
+}
+
 thread_local! {
     /// The apps mounted by earlier tests: destroyed before the next mount, so no old app keeps
     /// running its clock or rewriting the URL fragment the next one reads.
@@ -140,10 +146,10 @@ async fn hovering_a_node_shows_the_engine_numbers_and_its_update() {
     for _ in 0..5 {
         click(&root, "#step");
     }
-    sleep(40).await;
+    settle().await;
     assert!(q(&root, "#card").has_class("empty"));
     fire(&q(&root, "g.node[data-id='y2'] .card"), "mouseover");
-    sleep(40).await;
+    settle().await;
     let card = q(&root, "#card");
     assert_eq!(card.get_attribute("data-node").as_deref(), Some("y2"));
     // independent engine run
@@ -180,7 +186,7 @@ async fn hovering_a_node_shows_the_engine_numbers_and_its_update() {
 async fn the_lens_dims_everything_the_update_does_not_read() {
     let root = mount().await;
     fire(&q(&root, "g.node[data-id='y2'] .card"), "mouseover");
-    sleep(40).await;
+    settle().await;
     // y2 = √y1 feeds t = tan(y2): it reads y1 (parent) and t (child), nothing else
     assert!(q(&root, "g.node[data-id='y2']").has_class("lens-focus"));
     for id in ["y1", "t"] {
@@ -197,14 +203,14 @@ async fn the_lens_dims_everything_the_update_does_not_read() {
     }
     // y4 = t + s: its co-parents are read by t's update
     fire(&q(&root, "g.node[data-id='t'] .card"), "mouseover");
-    sleep(40).await;
+    settle().await;
     assert!(q(&root, "g.node[data-id='s']").has_class("lens-near"));
     assert!(q(&root, "g.node[data-id='y0']").has_class("lens-dim"));
     // leaving the graph closes an unpinned card and the lens
     fire(&q(&root, ".graph-wrap"), "mouseleave");
     let leave = Event::new("mouseleave").unwrap();
     q(&root, ".graph-wrap").dispatch_event(&leave).unwrap();
-    sleep(40).await;
+    settle().await;
     assert!(root.query_selector(".lens-dim").unwrap().is_none());
 }
 
@@ -214,7 +220,7 @@ async fn focusing_a_parameter_shows_its_estimate_and_enter_edits_it() {
     for _ in 0..3 {
         click(&root, "#step");
     }
-    sleep(40).await;
+    settle().await;
     wait_until(|| q(&root, "#iter").text_content().as_deref() == Some("3")).await;
     let th = q(&root, "g.node[data-id='th']");
     fire(&th, "focusin");

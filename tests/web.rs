@@ -12,6 +12,12 @@ async fn sleep(ms: u64) {
     yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
+/// Let a frame pass, then wait until Yew has run every pending render and effect.
+async fn settle() {
+    sleep(16).await;
+    yew::scheduler::flush().await;
+}
+
 /// Mount a paused App in a fresh div.
 async fn mount() -> Element {
     let w = web_sys::window().unwrap();
@@ -55,6 +61,17 @@ async fn one_node_group_per_graph_node_with_units() {
     for id in ["y0", "th", "y1", "y2", "y3", "t", "s", "y4"] {
         q(&root, &format!("g.node[data-id='{id}']"));
     }
+    // the painter writes the discs' radii in an effect after the render: wait for it
+    for _ in 0..40 {
+        if root
+            .query_selector("svg.marks circle.est:not([r])")
+            .unwrap()
+            .is_none()
+        {
+            break;
+        }
+        sleep(25).await;
+    }
     let computed = root.query_selector_all("g.node.computed").unwrap();
     assert_eq!(computed.length(), 6);
     for i in 0..computed.length() {
@@ -73,7 +90,18 @@ async fn one_node_group_per_graph_node_with_units() {
             .get_attribute("r")
             .and_then(|r| r.parse().ok())
             .unwrap_or(f64::NAN);
-        assert!(r.is_finite() && r >= 0.0, "disc radius of {id}: {r}");
+        let with_r = root
+            .query_selector_all("svg.marks circle.est[r]")
+            .unwrap()
+            .length();
+        let all = root
+            .query_selector_all("svg.marks circle.est")
+            .unwrap()
+            .length();
+        assert!(
+            r.is_finite() && r >= 0.0,
+            "disc radius of {id}: {r} ({with_r} of {all} discs have a radius)"
+        );
         assert!(
             marks
                 .query_selector(".error-unit .ghost")
@@ -121,7 +149,7 @@ async fn step_advances_counter_and_moves_the_error_next_to_the_output() {
     };
     assert_eq!(eps_t(), "0");
     click(&root, "#step");
-    sleep(40).await;
+    settle().await;
     assert_eq!(text(&root, "#iter"), "1");
     let e: f64 = eps_t().parse().unwrap();
     let bp: f64 = q(&root, "g.node[data-id='t']")
@@ -132,10 +160,10 @@ async fn step_advances_counter_and_moves_the_error_next_to_the_output() {
     // fixed prediction, η = 0.1: one tick moves ε_t to η·δ_t
     assert!((e - 0.1 * bp).abs() < 1e-12, "ε_t = {e}, δ_t = {bp}");
     click(&root, "#step");
-    sleep(40).await;
+    settle().await;
     assert_eq!(text(&root, "#iter"), "2");
     click(&root, "#reset");
-    sleep(40).await;
+    settle().await;
     assert_eq!(text(&root, "#iter"), "0");
 }
 
@@ -149,7 +177,7 @@ async fn variant_picker_dispatches() {
     init.set_bubbles(true);
     sel.dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
         .unwrap();
-    sleep(40).await;
+    settle().await;
     assert!(
         text(&root, "#variant-explain").starts_with("Strict PC"),
         "got {}",
@@ -173,7 +201,7 @@ async fn unstable_rate_shows_the_guard_and_no_nan() {
     input
         .dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
         .unwrap();
-    sleep(40).await;
+    settle().await;
     let alert = text(&root, "#alert");
     assert!(alert.contains("stable limit"), "alert: {alert}");
     let body = root.inner_html();

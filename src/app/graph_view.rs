@@ -349,6 +349,8 @@ pub struct BodyProps {
     pub info: Same<GraphInfo>,
     pub snap: Same<Snap>,
     pub i: usize,
+    /// The full-precision description (also the node's `aria-label`; computed once).
+    pub title: AttrValue,
 }
 
 /// Everything of a node that changes at most with the text snapshot (≤ 15 Hz while playing):
@@ -450,7 +452,7 @@ fn node_body_html(p: &BodyProps) -> Html {
     let tx = if computed { 22 } else { 10 };
     html! {
         <>
-            <title>{ tooltip(n, s) }</title>
+            <title>{ p.title.clone() }</title>
             <rect class="card" width={fx(r.w, 1)} height={fx(r.h, 1)} rx="10" />
             { for swatch }
             <text class="node-id" x={tx.to_string()} y="18">{ title_id }<tspan class="formula" dx="6">{ subtitle }</tspan></text>
@@ -615,7 +617,7 @@ fn graph_html(p: &GraphProps, svg: &NodeRef, sc: &[f64], geo: &Geoms, attrs: &[N
                 data-v={at.v.clone()} data-eps={at.eps.clone()} data-bp={at.bp.clone()} data-gap={at.gap.clone()}
                 transform={gm.transform.clone()}
                 tabindex="0" role="img" aria-label={at.label.clone()}>
-                <NodeBody info={Same(info.clone())} snap={Same(p.snap.clone())} {i} />
+                <NodeBody info={Same(info.clone())} snap={Same(p.snap.clone())} {i} title={at.label.clone()} />
             </g>
         }
     });

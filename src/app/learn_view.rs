@@ -412,6 +412,7 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
     let font = ("sans-serif", 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
+        .max_light_lines(2)
         .bold_line_style(grid())
         .axis_style(fg())
         .label_style(font)
@@ -460,6 +461,7 @@ fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
     let font = ("sans-serif", 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
+        .max_light_lines(2)
         .bold_line_style(grid())
         .axis_style(fg())
         .label_style(font)
@@ -599,6 +601,7 @@ fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
     let font = ("sans-serif", 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
+        .max_light_lines(2)
         .bold_line_style(grid())
         .axis_style(fg())
         .label_style(font)

@@ -143,7 +143,7 @@ pub struct App {
 const PLOT_HZ: f64 = 15.0;
 /// …and at most once every this many frames, so that on a slow machine the text, the plots
 /// and the page's re-render share out over frames instead of landing on every one.
-const PLOT_EVERY_FRAMES: f64 = 4.0;
+const PLOT_EVERY_FRAMES: f64 = 6.0;
 /// The slowest text/plot rate while playing (ms between updates).
 const PLOT_MAX_MS: f64 = 250.0;
 
@@ -811,7 +811,7 @@ impl App {
                                 </div>
                             </section>
                             <aside class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
-                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} />
+                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} spread={st.playing} />
                             </aside>
                         </main>
                         <div class="teach">

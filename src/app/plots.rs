@@ -81,6 +81,7 @@ fn draw_energy(c: HtmlCanvasElement, s: &Series, loss: f64, hover: Option<usize>
         .ok()?;
     ch.configure_mesh()
         .light_line_style(t.grid)
+        .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
         .label_style(font(t))
@@ -157,6 +158,7 @@ fn draw_gap(
         .ok()?;
     ch.configure_mesh()
         .light_line_style(t.grid)
+        .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
         .label_style(font(t))
@@ -264,6 +266,7 @@ fn draw_grads(c: HtmlCanvasElement, info: &GraphInfo, snap: &Snap) -> Option<()>
         .ok()?;
     ch.configure_mesh()
         .light_line_style(t.grid)
+        .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
         .label_style(font(t))
@@ -312,6 +315,27 @@ pub struct PlotsProps {
     /// Replay: the scrubbed tick, marked on the energy and gap plots.
     #[prop_or_default]
     pub marker: Option<usize>,
+    /// While playing: draw the three charts on three successive animation frames instead of
+    /// all in one (a frame then never carries more than one chart's drawing).
+    #[prop_or_default]
+    pub spread: bool,
+}
+
+/// Run `jobs` one per animation frame, first one now; a job whose generation `gen` is no
+/// longer current (newer data arrived) is dropped.
+fn one_per_frame(mut jobs: Vec<Box<dyn FnOnce()>>, gen: Rc<std::cell::Cell<u64>>, mine: u64) {
+    if gen.get() != mine || jobs.is_empty() {
+        return;
+    }
+    let job = jobs.remove(0);
+    job();
+    super::clock::mark_rendered();
+    if jobs.is_empty() {
+        return;
+    }
+    let Some(w) = web_sys::window() else { return };
+    let next = wasm_bindgen::closure::Closure::once_into_js(move || one_per_frame(jobs, gen, mine));
+    let _ = w.request_animation_frame(wasm_bindgen::JsCast::unchecked_ref(&next));
 }
 
 /// Index of the recorded point nearest the mouse, from the canvas x.
@@ -351,29 +375,57 @@ pub fn plots(p: &PlotsProps) -> Html {
     let gap = use_node_ref();
     let grads = use_node_ref();
     let hover = use_state(|| None::<usize>);
+    let gen = use_mut_ref(|| Rc::new(std::cell::Cell::new(0u64)));
     {
         let (energy, gap, grads) = (energy.clone(), gap.clone(), grads.clone());
         let (info, snap, series) = (p.info.clone(), p.snap.clone(), p.series.clone());
         let h = *hover;
-        let marker = p.marker;
+        let (marker, spread) = (p.marker, p.spread);
+        let gen = gen.borrow().clone();
         use_effect_with((p.series.clone(), p.snap.clone(), h), move |_| {
-            let t0 = super::clock::now();
-            super::clock::span("plots_draw", || {
-                let h = h.filter(|&k| k < series.steps.len());
-                if let Some(c) = energy.cast::<HtmlCanvasElement>() {
-                    draw_energy(c.clone(), &series, snap.loss, h);
-                    mark(&c, marker, &series);
+            let h = h.filter(|&k| k < series.steps.len());
+            let timed = |f: Box<dyn FnOnce()>| -> Box<dyn FnOnce()> {
+                Box::new(move || {
+                    let t0 = super::clock::now();
+                    super::clock::span("plots_draw", f);
+                    super::clock::note_plot(super::clock::now() - t0);
+                })
+            };
+            let (s2, snap2) = (series.clone(), snap.clone());
+            let jobs: Vec<Box<dyn FnOnce()>> = vec![
+                timed(Box::new(move || {
+                    if let Some(c) = energy.cast::<HtmlCanvasElement>() {
+                        draw_energy(c.clone(), &s2, snap2.loss, h);
+                        mark(&c, marker, &s2);
+                    }
+                })),
+                timed(Box::new({
+                    let info = info.clone();
+                    move || {
+                        if let Some(c) = gap.cast::<HtmlCanvasElement>() {
+                            draw_gap(c.clone(), &series, &info, h);
+                            mark(&c, marker, &series);
+                        }
+                    }
+                })),
+                timed(Box::new({
+                    move || {
+                        if let Some(c) = grads.cast::<HtmlCanvasElement>() {
+                            draw_grads(c, &info, &snap);
+                        }
+                    }
+                })),
+            ];
+            let mine = gen.get() + 1;
+            gen.set(mine);
+            if spread {
+                one_per_frame(jobs, gen, mine);
+            } else {
+                for job in jobs {
+                    job();
                 }
-                if let Some(c) = gap.cast::<HtmlCanvasElement>() {
-                    draw_gap(c.clone(), &series, &info, h);
-                    mark(&c, marker, &series);
-                }
-                if let Some(c) = grads.cast::<HtmlCanvasElement>() {
-                    draw_grads(c, &info, &snap);
-                }
-            });
-            super::clock::note_plot(super::clock::now() - t0);
-            super::clock::mark_rendered();
+                super::clock::mark_rendered();
+            }
             || ()
         });
     }

@@ -14,7 +14,7 @@ pub const SPEED_MAX: f64 = 5000.0;
 pub const RATE_MIN: f64 = 0.001;
 pub const RATE_MAX: f64 = 3.0;
 /// Points per plot series.
-pub const PLOT_POINTS: usize = 600;
+pub const PLOT_POINTS: usize = 300;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cmd {
