@@ -12,7 +12,7 @@ use super::sim::{
 use super::text::{self, full, short};
 
 /// Sign colours and the categorical (Okabe–Ito) palette: see [`super::palette`].
-pub use super::palette::{node_colour, NEG, PALETTE, POS};
+pub use super::palette::{node_colour_css, NEG, PALETTE, POS};
 
 fn sign_colour(x: f64) -> &'static str {
     if x < 0.0 {
@@ -32,6 +32,9 @@ pub struct GraphProps {
     /// The locality lens / slow-motion highlight (None: everything drawn normally).
     #[prop_or_default]
     pub lens: Option<Rc<super::hover::Lens>>,
+    /// Narrow screens: the stacked one-column layout (fits the width at a legible size).
+    #[prop_or_default]
+    pub stacked: bool,
 }
 
 /// Scales: per node, or one for computed nodes and one for leaves.
@@ -130,16 +133,16 @@ fn tooltip(n: &NodeInfo, s: &NodeSnap) -> String {
     t
 }
 
-/// A filled disc (estimate) inside a dashed ring (backprop target).
+/// A filled disc (estimate) inside a dashed ring (backprop target). The disc is opaque (its
+/// size carries the magnitude) so the sign colour keeps 3:1 on the unit background.
 fn unit(cx: f64, cy: f64, rmax: f64, est: f64, bp: f64, scale: f64, class: &'static str) -> Html {
     let re = radius(est, scale, rmax);
     let rb = radius(bp, scale, rmax).max(1.5);
-    let op = 0.45 + 0.55 * (est.abs() / scale).min(1.0);
     html! {
         <g class={classes!("err-unit", class)}>
             <circle class="unit-bg" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{rmax:.1}")} />
             <circle class="est" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{re:.2}")}
-                fill={sign_colour(est)} fill-opacity={format!("{op:.2}")} />
+                fill={sign_colour(est)} />
             <circle class="ghost" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{rb:.2}")}
                 stroke={sign_colour(bp)} />
         </g>
@@ -267,7 +270,7 @@ fn node_view(
         )
     };
     let swatch = computed.then(
-        || html! { <circle class="swatch" cx="12" cy="14" r="4.5" fill={node_colour(n.colour)} /> },
+        || html! { <circle class="swatch" cx="12" cy="14" r="4.5" style={format!("fill:{}", node_colour_css(n.colour))} /> },
     );
     let tx = if computed { 22 } else { 10 };
     html! {
@@ -289,7 +292,11 @@ fn node_view(
 #[function_component(GraphView)]
 pub fn graph_view(p: &GraphProps) -> Html {
     let info = &p.info;
-    let lay = &info.layout;
+    let lay = if p.stacked {
+        &info.stacked
+    } else {
+        &info.layout
+    };
     let sc = scales(info, &p.snap, p.global);
     let lens = p.lens.as_deref();
     let edges = lay.edges.iter().enumerate().map(|(ei, e)| {
@@ -299,10 +306,12 @@ pub fn graph_view(p: &GraphProps) -> Html {
         let est = p.shown.get(e.to).and_then(|v| v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs()))).unwrap_or(0.0);
         let t = (est.abs() / sc[e.to]).min(1.0);
         let _ = child;
-        let colour = if t > 0.02 { sign_colour(est) } else { "currentColor" };
+        // a coloured (signed) edge is opaque, so its colour keeps 3:1 on the panel (WCAG
+        // 1.4.11); the size of the error is in its width. Quiet edges stay faint and neutral.
+        let (colour, opacity) = if t > 0.02 { (sign_colour(est), 1.0) } else { ("currentColor", 0.28 + 0.6 * t) };
         html! {
             <path class={lit} d={route_path(e)} stroke={colour}
-                stroke-opacity={format!("{:.2}", 0.28 + 0.6 * t)} stroke-width={format!("{:.2}", 1.3 + 2.2 * t)}
+                stroke-opacity={format!("{opacity:.2}")} stroke-width={format!("{:.2}", 1.3 + 2.2 * t)}
                 data-from={info.nodes[e.from].id.clone()} data-to={info.nodes[e.to].id.clone()} marker-end="url(#arrow)" />
         }
     });
@@ -313,7 +322,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         node_view(i, n, &p.snap.nodes[i], shown, sc[i], lay.boxes[i], mark)
     });
     html! {
-        <svg id="graph" class={classes!("graph", lens.is_some().then_some("lens-on"))} viewBox={format!("0 0 {:.0} {:.0}", lay.width, lay.height)}
+        <svg id="graph" class={classes!("graph", lens.is_some().then_some("lens-on"), p.stacked.then_some("stacked"))} viewBox={format!("0 0 {:.0} {:.0}", lay.width, lay.height)}
             width={format!("{:.0}", lay.width)} height={format!("{:.0}", lay.height)}
             role="group" aria-label={text::GRAPH_LABEL} preserveAspectRatio="xMidYMin meet">
             <defs>
@@ -340,11 +349,11 @@ pub fn legend(p: &LegendProps) -> Html {
             <summary>{ text::LEGEND_TITLE }</summary>
             <ul>
                 { item(html!{ <circle class="value-unit" cx="20" cy="12" r="8" /> }, text::LEGEND_VALUE) }
-                { item(html!{ <circle cx="20" cy="12" r="7" fill={POS} fill-opacity="0.8" /> }, text::LEGEND_ERROR) }
+                { item(html!{ <circle cx="20" cy="12" r="7" fill={POS} /> }, text::LEGEND_ERROR) }
                 { item(html!{ <circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /> }, text::LEGEND_GHOST) }
-                { item(html!{ <><circle cx="11" cy="12" r="8" fill={NEG} fill-opacity="0.9" /><circle cx="29" cy="12" r="8" fill={POS} fill-opacity="0.9" /></> }, text::LEGEND_SIGN) }
+                { item(html!{ <><circle cx="11" cy="12" r="8" fill={NEG} /><circle cx="29" cy="12" r="8" fill={POS} /></> }, text::LEGEND_SIGN) }
                 { item(html!{ <><rect class="card clamped-demo" x="4" y="3" width="32" height="18" rx="4" />{ lock(30.0, 9.0) }</> }, text::LEGEND_CLAMP) }
-                { item(html!{ <><circle cx="20" cy="12" r="6" fill={POS} fill-opacity="0.8" /><circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /></> }, text::LEGEND_PARAM) }
+                { item(html!{ <><circle cx="20" cy="12" r="6" fill={POS} /><circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /></> }, text::LEGEND_PARAM) }
                 { item(html!{ <path d="M2,12 C14,12 26,12 38,12" stroke={NEG} stroke-width="3" fill="none" /> }, text::LEGEND_EDGE) }
                 <li class="muted">{ if p.global { text::LEGEND_SCALE_GLOBAL } else { text::LEGEND_SCALE_NODE } }</li>
             </ul>
