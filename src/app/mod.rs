@@ -61,6 +61,8 @@ pub enum Msg {
     SystemDark(bool),
     /// `prefers-reduced-motion: reduce` changed.
     Reduced(bool),
+    /// The viewport became phone-narrow or wide again (`a11y::NARROW_QUERY`).
+    Narrow(bool),
     /// Host messages, visibility and fragment changes (links and embedding).
     Embed(embed::EmbedMsg),
     /// The teaching layer on the graph (see `stage`).
@@ -103,6 +105,8 @@ pub struct App {
     announce: AttrValue,
     seen: a11y::Seen,
     system_dark: bool,
+    /// Phone-narrow viewport: the graph is stacked in one column.
+    narrow: bool,
     /// (choice, system dark) last put on `<html>`.
     applied_theme: Option<(state::Theme, bool)>,
     _watches: Vec<a11y::MediaWatch>,
@@ -537,6 +541,7 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let reduced = clock::reduced_motion();
         let mut st = AppState::new(false);
+        st.reduced_motion = reduced;
         let hub = embed::Hub::boot(
             &mut st,
             ctx.props().autoplay && !reduced,
@@ -548,6 +553,7 @@ impl Component for App {
         let watches = [
             a11y::MediaWatch::new(a11y::DARK_QUERY, ctx.link().callback(Msg::SystemDark)),
             a11y::MediaWatch::new(a11y::REDUCED_QUERY, ctx.link().callback(Msg::Reduced)),
+            a11y::MediaWatch::new(a11y::NARROW_QUERY, ctx.link().callback(Msg::Narrow)),
         ];
         let seen = a11y::Seen::of(&st);
         let mut app = App {
@@ -560,6 +566,7 @@ impl Component for App {
             announce: AttrValue::default(),
             seen,
             system_dark: a11y::system_dark(),
+            narrow: a11y::narrow(),
             applied_theme: None,
             _watches: watches.into_iter().flatten().collect(),
             hub,
@@ -632,10 +639,16 @@ impl Component for App {
             }
             Msg::Reduced(r) => {
                 self.reduced = r;
+                self.st.reduced_motion = r;
                 if r {
                     self.sync_shown();
                 }
                 true
+            }
+            Msg::Narrow(n) => {
+                let changed = self.narrow != n;
+                self.narrow = n;
+                changed
             }
             Msg::Embed(m) => {
                 let changed = self.hub.handle(&mut self.st, m);
@@ -719,8 +732,12 @@ impl Component for App {
                             <p class="intro">{ text::INTRO }</p>
                         </header>
                         <a11y::LiveRegion message={self.announce.clone()} />
-                        if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
                         <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
+                        // every piece of content sits in a landmark: banner (header), main,
+                        // contentinfo (footer); inside main, labelled regions
+                        <main id="main">
+                        if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
+                        <section id="controls-region" class="controls-region" aria-label={a11y::CONTROLS_LABEL}>
                         <div class="bar">
                             { html! { <Transport ..tprops /> } }
                             { html! { <Controls ..cprops.clone() /> } }
@@ -728,7 +745,8 @@ impl Component for App {
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
                         { replay::bar(s.step, st.replay_max, st.scrub.is_some(), &on_cmd) }
                         { slowmo::panel(st.slow.as_ref(), &on_cmd) }
-                        <main class="grid">
+                        </section>
+                        <div class="grid">
                             <section class="panel graph-panel" aria-label="Graph">
                                 <div class="graph-head">
                                     <h2>{ st.info.name.clone() }</h2>
@@ -744,7 +762,7 @@ impl Component for App {
                                     if st.table {
                                         <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
                                     } else {
-                                        <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} />
+                                        <GraphView info={st.info.clone()} snap={st.snap.clone()} shown={self.shown.clone()} global={st.global_scale} {lens} stacked={self.narrow} />
                                     }
         { overlay }
                                 </div>
@@ -760,10 +778,10 @@ impl Component for App {
                                     { html! { <DataInputs ..cprops.clone() /> } }
                                 </div>
                             </section>
-                            <aside class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
+                            <div class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
                                 <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} />
-                            </aside>
-                        </main>
+                            </div>
+                        </div>
                         <div class="teach">
                             <editor::Editor file={st.file.clone()} on_cmd={self.teach_cb.clone()} />
                             { export::bar(&on_cmd) }
@@ -771,6 +789,7 @@ impl Component for App {
                         <learn_view::LearnPanel />
                         { self.hub.open_full_link() }
                         <story::Story />
+                        </main>
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
                         </footer>
