@@ -3,6 +3,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -56,4 +57,25 @@ export async function openPage(browser, url, { viewport = { width: 1280, height:
 
 export function shot(page, name) {
   return page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+}
+
+/**
+ * Poll `read()` until its value matches `want` (a string/number: equal; a RegExp: matches; a
+ * function: returns true), then return the value; fail with the last value after `timeout` ms.
+ * Use instead of a fixed sleep or an immediate read after an action: under load the app's
+ * re-render can land a few frames later.
+ */
+export async function eventually(read, want, { timeout = 10000, interval = 25, label = '' } = {}) {
+  const ok = (v) => (want instanceof RegExp ? want.test(String(v))
+    : typeof want === 'function' ? want(v) : v === want);
+  const t0 = Date.now();
+  let v;
+  for (;;) {
+    v = await read();
+    if (ok(v)) return v;
+    if (Date.now() - t0 > timeout) {
+      throw new assert.AssertionError({ message: `${label || 'value'}: ${JSON.stringify(v)} never matched ${want} within ${timeout} ms`, actual: v, expected: String(want) });
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
 }

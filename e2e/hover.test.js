@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage, shot, OUT } from './harness.js';
+import { serve, launch, openPage, shot, eventually, OUT } from './harness.js';
 const part = (page, sel, name) => page.locator(sel).screenshot({ path: path.join(OUT, `${name}.png`) });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,53 +55,56 @@ test('hover card: y2 after 5 fixed-prediction steps matches the reference vector
 });
 
 test('slow motion: six phases with captions, the engine in step', async () => {
+  // every read after a click or key polls (eventually): under load the re-render can land late
   const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await page.waitForSelector('#slow-start');
   await page.click('#slow-start');
   const phase = () => page.getAttribute('#slowmo', 'data-phase');
   const caption = () => page.textContent('#slow-caption');
-  const seen = [];
-  assert.equal(await phase(), '1');
-  seen.push(await caption());
-  assert.match(seen[0], /forward/);
+  const iter = () => page.textContent('#iter');
+  const isPhase = (k) => eventually(phase, k, { label: 'phase' });
+  const says = (re) => eventually(caption, re, { label: 'caption' });
+  await page.waitForSelector('#slowmo[data-phase="1"]');
+  await says(/forward/);
   await page.click('#slow-next');
-  assert.equal(await phase(), '2');
-  assert.match(await caption(), /target/);
+  await isPhase('2');
+  await says(/target/);
   await page.click('#slow-next');
-  assert.equal(await phase(), '3');
-  assert.match(await caption(), /ε_out = y − ŷ/);
+  await isPhase('3');
+  await says(/ε_out = y − ŷ/);
   await page.click('#slow-next');
-  assert.equal(await phase(), '4');
-  assert.equal(await page.textContent('#iter'), '1');
-  assert.match(await caption(), /Tick 1: the error front reached t, s/);
+  await isPhase('4');
+  await eventually(iter, '1', { label: '#iter' });
+  await says(/Tick 1: the error front reached t, s/);
   await shot(page, 'slowmo-phase4');
   await part(page, '#slowmo', 'slowmo-phase4-panel');
   await part(page, '#graph', 'slowmo-phase4-graph');
-  // keys while the panel has focus
+  // keys while the panel has focus (each press waits for its tick before the next)
   await page.focus('#slowmo');
   await page.keyboard.press('ArrowRight');
-  assert.equal(await page.textContent('#iter'), '2');
-  assert.match(await caption(), /Tick 2: the error front reached y2, y3/);
+  await eventually(iter, '2', { label: '#iter' });
+  await says(/Tick 2: the error front reached y2, y3/);
   await page.keyboard.press('ArrowLeft');
-  assert.equal(await page.textContent('#iter'), '1');
+  await eventually(iter, '1', { label: '#iter' });
   await page.keyboard.press('ArrowRight');
+  await eventually(iter, '2', { label: '#iter' });
   await page.keyboard.press('ArrowRight');
-  assert.match(await caption(), /Tick 3.*y1/);
+  await says(/Tick 3.*y1/);
   await page.keyboard.press('ArrowRight');
-  assert.equal(await phase(), '5');
-  assert.match(await caption(), /Equilibrium/);
-  assert.ok(Number(await page.textContent('#iter')) > 100);
+  await isPhase('5');
+  await says(/Equilibrium/);
+  await eventually(async () => Number(await iter()), (n) => n > 100, { label: '#iter' });
   await shot(page, 'slowmo-phase5');
   const loss0 = Number(await page.textContent('#loss'));
   await page.click('#slow-next');
-  assert.equal(await phase(), '6');
-  const loss1 = Number(await page.textContent('#loss'));
+  await isPhase('6');
+  await says(/Δθ = −α ĝ/);
+  const loss1 = Number(await eventually(() => page.textContent('#loss'), (l) => Number(l) < loss0, { label: 'loss' }));
   assert.ok(loss1 < loss0, `loss ${loss0} → ${loss1}`);
-  assert.match(await caption(), /Δθ = −α ĝ/);
   await shot(page, 'slowmo-phase6');
   await part(page, '#slowmo', 'slowmo-phase6-panel');
   await page.click('#slow-exit');
-  assert.equal(await page.$('#slow-caption'), null);
+  await page.waitForSelector('#slow-caption', { state: 'detached' });
   assert.deepEqual(errors, []);
 });
 

@@ -36,11 +36,12 @@ test('learning: PC and BP both learn XOR from the same start; curves drawn, loss
   assert.ok(mid.lossBp < l0bp && lbp < mid.lossBp, `BP loss falls: ${l0bp} → ${mid.lossBp} → ${lbp}`);
   assert.ok(lpc < 0.05 && lbp < 0.05, `both learn XOR: ${lpc}, ${lbp}`);
   assert.ok(end.cosine > 0.9, `cosine ${end.cosine}`);
-  // both curves are drawn on the loss chart (orange PC, blue BP), both regions painted
-  assert.ok(await colourPixels(page, '#learn-loss', [0xe6, 0x6c, 0x00]) > 100, 'PC curve');
-  assert.ok(await colourPixels(page, '#learn-loss', [0x1f, 0x6f, 0xd1]) > 100, 'BP curve');
+  // both curves are drawn on the loss chart (orange PC, blue BP: palette::POS / NEG), both
+  // regions painted
+  assert.ok(await colourPixels(page, '#learn-loss', [0xd8, 0x65, 0x00]) > 100, 'PC curve');
+  assert.ok(await colourPixels(page, '#learn-loss', [0x4a, 0x85, 0xe0]) > 100, 'BP curve');
   for (const sel of ['#learn-region-pc', '#learn-region-bp']) {
-    assert.ok(await colourPixels(page, sel, [0xe6, 0x6c, 0x00]) > 50, `${sel} has class-1 area`);
+    assert.ok(await colourPixels(page, sel, [0xd8, 0x65, 0x00]) > 50, `${sel} has class-1 area`);
   }
   await page.locator('.learn-panel').screenshot({ path: path.join(OUT, 'teach-learn-xor.png') });
   // the regression and the moons train too (a few epochs), without blocking

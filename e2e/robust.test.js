@@ -50,6 +50,37 @@ test('phone 390×844: touch targets ≥ 44 px, no page-wide horizontal scroll, s
   await context.close();
 });
 
+test('phone 390×844: every preset\'s graph fits the width (stacked), every node on screen, labels legible', async () => {
+  const { page, errors, context } = await openPage(browser, server.url, { viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
+  await page.waitForSelector('g.node[data-id="y4"]');
+  const keys = await page.$$eval('#preset option', (os) => os.map((o) => o.value));
+  assert.ok(keys.includes('rnn3') && keys.includes('residual'), keys.join());
+  for (const k of keys) {
+    await page.selectOption('#preset', k);
+    await page.waitForFunction((key) => window.__pc.preset === key && document.querySelector('svg#graph.stacked'), k);
+    const m = await page.evaluate(() => {
+      const vw = document.documentElement.clientWidth;
+      const nodes = [...document.querySelectorAll('svg#graph g.node')].map((g) => {
+        const r = g.getBoundingClientRect();
+        return { id: g.getAttribute('data-id'), left: r.left, right: r.right };
+      });
+      // the rendered size of a node's number text (11.5 px in the picture's units)
+      const t = document.querySelector('svg#graph g.node text.num').getBoundingClientRect().height;
+      return { vw, nodes, textPx: t, scrollX: document.querySelector('.graph-wrap').scrollWidth - document.querySelector('.graph-wrap').clientWidth };
+    });
+    const off = m.nodes.filter((n) => n.left < 0 || n.right > m.vw).map((n) => `${n.id} [${Math.round(n.left)}, ${Math.round(n.right)}]`);
+    assert.deepEqual(off, [], `${k}: nodes outside the ${m.vw} px viewport`);
+    assert.ok(m.scrollX <= 1, `${k}: the graph panel scrolls sideways by ${m.scrollX} px`);
+    assert.ok(m.textPx >= 11, `${k}: number text only ${m.textPx.toFixed(1)} px tall`);
+    if (k === 'paper' || k === 'rnn3') await shot(page, `phone-390-graph-${k}`);
+  }
+  // wider again (a rotated phone, a resized window): the layered picture comes back
+  await page.setViewportSize({ width: 1100, height: 844 });
+  await page.waitForFunction(() => !document.querySelector('svg#graph.stacked'));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 const EVIL = '<img src=x onerror=alert(1)>';
 
 test('hostile text: a node id and a graph name with markup render as text, no dialog', async () => {

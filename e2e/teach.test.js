@@ -46,8 +46,8 @@ test('type a program: the graph shows its nodes; a typo shows line:column and ke
   for (const id of ['u', 'k', 'm', 'h', 'z']) assert.ok(good.includes(id), `${id} in ${good}`);
   assert.ok(!good.includes('y4'), 'the paper graph is gone');
   assert.match(await page.textContent('#editor-status'), /live: 6 nodes/);
-  // the new graph relaxes by itself
-  await page.waitForFunction(() => window.__pc.step > 0);
+  // under reduced motion the new graph waits for Play (e2e/a11y.test.js: both preferences)
+  assert.equal(await page.evaluate(() => window.__pc.playing), false);
   await page.click('#relax');
   await page.waitForFunction(() => window.__pc.settled, null, { timeout: 10000 });
   await shot(page, 'teach-typed');

@@ -271,3 +271,87 @@ async fn the_theme_toggle_sets_data_theme_on_html() {
     settle().await;
     assert_eq!(html.get_attribute("data-theme-choice").unwrap(), "auto");
 }
+
+#[wasm_bindgen_test]
+fn a_loaded_graph_stays_paused_under_reduced_motion() {
+    use pc_playground::app::state::{AppState, Cmd};
+    for reduced in [true, false] {
+        let mut st = AppState::new(false);
+        st.reduced_motion = reduced;
+        let file = st.file.clone();
+        st.apply(Cmd::LoadGraph(file));
+        assert_eq!(st.playing, !reduced, "reduced motion {reduced}");
+        assert_eq!(st.snap.step, 0);
+        // Play still plays
+        st.apply(Cmd::Play);
+        assert!(st.playing);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_play_button_changes_its_word_and_has_no_aria_pressed() {
+    let root = mount_app().await;
+    let play = q(&root, "#play");
+    assert_eq!(play.text_content().unwrap(), "Play");
+    assert!(!play.has_attribute("aria-pressed"));
+    click(&root, "#play");
+    sleep(40).await;
+    let play = q(&root, "#play");
+    assert_eq!(play.text_content().unwrap(), "Pause");
+    assert!(!play.has_attribute("aria-pressed"), "the word says it");
+    assert!(play.matches(".playing").unwrap(), "styled by a class");
+    click(&root, "#play");
+    sleep(40).await;
+    assert_eq!(q(&root, "#play").text_content().unwrap(), "Play");
+}
+
+#[derive(Properties, PartialEq)]
+struct StackProps {
+    stacked: bool,
+}
+
+#[function_component(Stack)]
+fn stack(p: &StackProps) -> Html {
+    let sim = Sim::new(&hostile_json(), "fixed", f64::NAN).expect("valid graph");
+    let info = sim.info();
+    let snap = Rc::new(sim.snapshot());
+    let shown = Rc::new(snap.nodes.iter().map(|n| n.est.clone()).collect::<Vec<_>>());
+    html! { <GraphView {info} {snap} {shown} global=false stacked={p.stacked} /> }
+}
+
+#[wasm_bindgen_test]
+async fn the_stacked_graph_is_one_narrow_column() {
+    let wide = new_root();
+    yew::Renderer::<Stack>::with_root_and_props(wide.clone(), StackProps { stacked: false })
+        .render();
+    let narrow = new_root();
+    yew::Renderer::<Stack>::with_root_and_props(narrow.clone(), StackProps { stacked: true })
+        .render();
+    sleep(40).await;
+    let width = |root: &Element| -> f64 {
+        q(root, "svg")
+            .get_attribute("width")
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(q(&narrow, "svg").matches(".stacked").unwrap());
+    assert!(!q(&wide, "svg").matches(".stacked").unwrap());
+    assert!(
+        width(&narrow) < width(&wide),
+        "{} vs {}",
+        width(&narrow),
+        width(&wide)
+    );
+    assert!(width(&narrow) < 300.0);
+    // every node translated to the same x: one column
+    let xs: Vec<String> = (0..4)
+        .map(|i| {
+            let t = q(&narrow, &format!("g.node[data-index='{i}']"))
+                .get_attribute("transform")
+                .unwrap();
+            t.split(',').next().unwrap().to_string()
+        })
+        .collect();
+    assert!(xs.iter().all(|x| x == &xs[0]), "{xs:?}");
+}

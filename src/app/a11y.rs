@@ -20,6 +20,8 @@ use super::text::{self, sci};
 
 pub const STORAGE_KEY: &str = "pc-playground.theme";
 pub const THEME_LABEL: &str = "Colour theme";
+/// The landmark (region) around the transport, pickers, explanation, replay and slow motion.
+pub const CONTROLS_LABEL: &str = "Controls";
 pub const TABLE_TOGGLE: &str = "Show as table";
 pub const TABLE_TOGGLE_HINT: &str = "Show every node's numbers as a table instead of the picture";
 
@@ -162,6 +164,14 @@ fn media(q: &str) -> Option<web_sys::MediaQueryList> {
 
 pub const DARK_QUERY: &str = "(prefers-color-scheme: dark)";
 pub const REDUCED_QUERY: &str = "(prefers-reduced-motion: reduce)";
+/// Phones: the graph is drawn stacked in one column (see `layout::stacked`); the same width
+/// as the phone rules of `static/robust.css`.
+pub const NARROW_QUERY: &str = "(max-width: 480px)";
+
+/// Whether the viewport is phone-narrow ([`NARROW_QUERY`]).
+pub fn narrow() -> bool {
+    media(NARROW_QUERY).is_some_and(|m| m.matches())
+}
 
 /// Whether the system asks for dark.
 pub fn system_dark() -> bool {
@@ -197,8 +207,16 @@ pub fn apply_theme(theme: Theme, system_dark: bool) {
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     {
-        let _ = el.set_attribute("data-theme", resolve(theme, system_dark));
+        let resolved = resolve(theme, system_dark);
+        let _ = el.set_attribute("data-theme", resolved);
         let _ = el.set_attribute("data-theme-choice", theme.name());
+        // the theme's series palette as `--c0` … `--c5` (swatches and plot keys use them)
+        if let Ok(h) = el.dyn_into::<web_sys::HtmlElement>() {
+            let style = h.style();
+            for (k, c) in super::palette::css_vars(resolved == "dark") {
+                let _ = style.set_property(&k, c);
+            }
+        }
     }
 }
 

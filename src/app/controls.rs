@@ -140,19 +140,23 @@ pub struct ControlsProps {
     pub on_cmd: Callback<Cmd>,
 }
 
+/// A transport button. `active` only styles it (class `playing`): the Play button says what
+/// it will do by changing its word (Play ↔ Pause), so it carries no `aria-pressed` — a label
+/// that changes together with a pressed state would be announced as "Pause, pressed"
+/// (WAI-ARIA APG, button pattern).
 fn button(
     id: &'static str,
     label: &str,
     hint: &'static str,
     cmd: Cmd,
     on: &Callback<Cmd>,
-    extra: Option<bool>,
+    active: bool,
 ) -> Html {
     let on = on.clone();
     let onclick = Callback::from(move |_| on.emit(cmd.clone()));
     html! {
         // the visible word is the accessible name (WCAG 2.5.3); the hint is the description
-        <button id={id} type="button" title={hint} aria-pressed={extra.map(|b| b.to_string())} {onclick}>{ label.to_string() }</button>
+        <button id={id} type="button" class={classes!(active.then_some("playing"))} title={hint} {onclick}>{ label.to_string() }</button>
     }
 }
 
@@ -175,10 +179,10 @@ pub fn transport(p: &ControlsProps) -> Html {
     html! {
         <div class="transport" role="toolbar" aria-label="Run controls">
             <div class="buttons">
-                { button("play", play_label, text::PLAY_HINT, Cmd::TogglePlay, &p.on_cmd, Some(p.playing)) }
-                { button("step", text::STEP, text::STEP_HINT, Cmd::Step, &p.on_cmd, None) }
-                { button("relax", text::RELAX, text::RELAX_HINT, Cmd::Relax, &p.on_cmd, None) }
-                { button("reset", text::RESET, text::RESET_HINT, Cmd::Reset, &p.on_cmd, None) }
+                { button("play", play_label, text::PLAY_HINT, Cmd::TogglePlay, &p.on_cmd, p.playing) }
+                { button("step", text::STEP, text::STEP_HINT, Cmd::Step, &p.on_cmd, false) }
+                { button("relax", text::RELAX, text::RELAX_HINT, Cmd::Relax, &p.on_cmd, false) }
+                { button("reset", text::RESET, text::RESET_HINT, Cmd::Reset, &p.on_cmd, false) }
             </div>
             <div class="counter">
                 <span class="muted">{ text::ITERATION }</span>

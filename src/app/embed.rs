@@ -175,7 +175,9 @@ impl Hub {
         }
         let mut notice = d.notice.take();
         if let Err(n) = url::apply_model(st, &d.link.model) {
+            let reduced = st.reduced_motion;
             *st = AppState::new(false);
+            st.reduced_motion = reduced;
             d.link.model = Model::default();
             notice.get_or_insert(n);
         }
@@ -430,7 +432,9 @@ impl Hub {
                     return false;
                 }
                 let playing = st.playing;
+                let reduced = st.reduced_motion;
                 *st = AppState::new(false);
+                st.reduced_motion = reduced;
                 let link = Self::load(st);
                 self.want_play = self.want_play && link.model.autoplay != Some(false);
                 self.link = Rc::new(link);

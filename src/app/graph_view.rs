@@ -13,7 +13,7 @@ use super::sim::{
 use super::text::{self, full, short};
 
 /// Sign colours and the categorical (Okabe–Ito) palette: see [`super::palette`].
-pub use super::palette::{node_colour, NEG, PALETTE, POS};
+pub use super::palette::{node_colour_css, NEG, PALETTE, POS};
 
 fn sign_colour(x: f64) -> &'static str {
     if x < 0.0 {
@@ -38,6 +38,18 @@ pub struct GraphProps {
     pub seq: u64,
     #[prop_or_default]
     pub feed: FrameFeed,
+    /// Narrow screens: the stacked one-column layout (fits the width at a legible size).
+    #[prop_or_default]
+    pub stacked: bool,
+}
+
+/// The layout drawn: the layered one, or the one-column one on narrow screens.
+fn lay_of(info: &GraphInfo, stacked: bool) -> &super::layout::Layout {
+    if stacked {
+        &info.stacked
+    } else {
+        &info.layout
+    }
 }
 
 /// The per-frame channel from the app's clock to the graph. While playing, the smoothed PC
@@ -133,9 +145,10 @@ impl Painter {
             let scale = self.scales.get(i).copied().unwrap_or(1.0);
             let [r, fill, op] = last;
             put(el, r, "r", fx(radius(est, scale, rmax), 1));
+            // opaque: the size carries the magnitude, so the sign colour keeps 3:1 on the
+            // unit background (WCAG 1.4.11)
             put(el, fill, "fill", sign_colour(est).to_string());
-            let o = 0.45 + 0.55 * (est.abs() / scale).min(1.0);
-            put(el, op, "fill-opacity", fx(o, 2));
+            let _ = op;
         }
         for ((el, last), &to) in self.strokes.iter_mut().zip(&self.edges) {
             // the error flowing back along the edge: the child's error relative to its scale
@@ -145,14 +158,16 @@ impl Painter {
                 .unwrap_or(0.0);
             let t = (est.abs() / self.scales.get(to).copied().unwrap_or(1.0)).min(1.0);
             let t = if t.is_finite() { t } else { 0.0 };
-            let colour = if t > 0.02 {
-                sign_colour(est)
+            // a coloured (signed) edge is opaque, so its colour keeps 3:1 on the panel; the size
+            // of the error is in its width. Quiet edges stay faint and neutral.
+            let (colour, opacity) = if t > 0.02 {
+                (sign_colour(est), 1.0)
             } else {
-                "currentColor"
+                ("currentColor", 0.28 + 0.6 * t)
             };
             let [stroke, op, w] = last;
             put(el, stroke, "stroke", colour.to_string());
-            put(el, op, "stroke-opacity", fx(0.28 + 0.6 * t, 2));
+            put(el, op, "stroke-opacity", fx(opacity, 2));
             put(el, w, "stroke-width", fx(1.3 + 2.2 * t, 1));
         }
     }
@@ -349,6 +364,7 @@ pub struct BodyProps {
     pub info: Same<GraphInfo>,
     pub snap: Same<Snap>,
     pub i: usize,
+    pub stacked: bool,
     /// The full-precision description (also the node's `aria-label`; computed once).
     pub title: AttrValue,
 }
@@ -365,7 +381,7 @@ fn node_body_html(p: &BodyProps) -> Html {
     let (Some(n), Some(s), Some(r)) = (
         p.info.0.nodes.get(p.i),
         p.snap.0.nodes.get(p.i),
-        p.info.0.layout.boxes.get(p.i),
+        lay_of(&p.info.0, p.stacked).boxes.get(p.i),
     ) else {
         return html! {};
     };
@@ -447,7 +463,7 @@ fn node_body_html(p: &BodyProps) -> Html {
         )
     };
     let swatch = computed.then(
-        || html! { <circle class="swatch" cx="12" cy="14" r="4.5" fill={node_colour(n.colour)} /> },
+        || html! { <circle class="swatch" cx="12" cy="14" r="4.5" style={format!("fill:{}", node_colour_css(n.colour))} /> },
     );
     let tx = if computed { 22 } else { 10 };
     html! {
@@ -494,11 +510,12 @@ struct NodeGeom {
     units: Vec<(AttrValue, AttrValue, AttrValue)>,
 }
 
-fn node_geoms(info: &GraphInfo) -> (Vec<NodeGeom>, Vec<AttrValue>) {
+fn node_geoms(info: &GraphInfo, stacked: bool) -> (Vec<NodeGeom>, Vec<AttrValue>) {
+    let lay = lay_of(info, stacked);
     let nodes = info
         .nodes
         .iter()
-        .zip(&info.layout.boxes)
+        .zip(&lay.boxes)
         .enumerate()
         .map(|(i, (n, r))| {
             let g = geom(n, r.w);
@@ -517,12 +534,7 @@ fn node_geoms(info: &GraphInfo) -> (Vec<NodeGeom>, Vec<AttrValue>) {
             }
         })
         .collect();
-    let edges = info
-        .layout
-        .edges
-        .iter()
-        .map(|e| route_path(e).into())
-        .collect();
+    let edges = lay.edges.iter().map(|e| route_path(e).into()).collect();
     (nodes, edges)
 }
 
@@ -542,7 +554,9 @@ pub fn graph_view(p: &GraphProps) -> Html {
             move || drop(feed.0.borrow_mut().take())
         });
     }
-    let geo = use_memo(Same(p.info.clone()), |i| node_geoms(&i.0));
+    let geo = use_memo((Same(p.info.clone()), p.stacked), |(i, st)| {
+        node_geoms(&i.0, *st)
+    });
     let attrs = use_memo((Same(p.info.clone()), Same(p.snap.clone())), |(i, s)| {
         node_attrs(&i.0, &s.0)
     });
@@ -551,6 +565,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         // after every render: find the marks, take the plan, paint the newest values
         let (painter, svg) = (painter.clone(), svg.clone());
         let (info, shown, seq, sc) = (p.info.clone(), p.shown.clone(), p.seq, sc.clone());
+        let stacked = p.stacked;
         use_effect(move || {
             if let (Ok(mut pt), Some(el)) =
                 (painter.try_borrow_mut(), svg.cast::<web_sys::Element>())
@@ -560,11 +575,11 @@ pub fn graph_view(p: &GraphProps) -> Html {
                     .iter()
                     .enumerate()
                     .flat_map(|(i, n)| {
-                        let g = geom(n, info.layout.boxes.get(i).map_or(0.0, |r| r.w));
+                        let g = geom(n, lay_of(&info, stacked).boxes.get(i).map_or(0.0, |r| r.w));
                         (0..g.rows).map(move |k| (i, k, g.rmax))
                     })
                     .collect();
-                pt.edges = info.layout.edges.iter().map(|e| e.to).collect();
+                pt.edges = lay_of(&info, stacked).edges.iter().map(|e| e.to).collect();
                 pt.scales = sc;
                 if seq >= pt.latest.0 {
                     pt.latest = (seq, shown);
@@ -582,7 +597,7 @@ type Geoms = (Vec<NodeGeom>, Vec<AttrValue>);
 
 fn graph_html(p: &GraphProps, svg: &NodeRef, sc: &[f64], geo: &Geoms, attrs: &[NodeAttrs]) -> Html {
     let info = &p.info;
-    let lay = &info.layout;
+    let lay = lay_of(info, p.stacked);
     let (geoms, paths) = (&geo.0, &geo.1);
     if p.snap.nodes.len() != info.nodes.len()
         || geoms.len() != info.nodes.len()
@@ -617,7 +632,7 @@ fn graph_html(p: &GraphProps, svg: &NodeRef, sc: &[f64], geo: &Geoms, attrs: &[N
                 data-v={at.v.clone()} data-eps={at.eps.clone()} data-bp={at.bp.clone()} data-gap={at.gap.clone()}
                 transform={gm.transform.clone()}
                 tabindex="0" role="img" aria-label={at.label.clone()}>
-                <NodeBody info={Same(info.clone())} snap={Same(p.snap.clone())} {i} title={at.label.clone()} />
+                <NodeBody info={Same(info.clone())} snap={Same(p.snap.clone())} {i} stacked={p.stacked} title={at.label.clone()} />
             </g>
         }
     });
@@ -642,7 +657,7 @@ fn graph_html(p: &GraphProps, svg: &NodeRef, sc: &[f64], geo: &Geoms, attrs: &[N
     // them, not the text.
     html! {
         <div class="graph-stack">
-            <svg id="graph" class={classes!("graph", lens_on)} viewBox={view_box.clone()} width={w.clone()} height={h.clone()}
+            <svg id="graph" class={classes!("graph", lens_on, p.stacked.then_some("stacked"))} viewBox={view_box.clone()} width={w.clone()} height={h.clone()}
                 role="group" aria-label={text::GRAPH_LABEL} preserveAspectRatio="xMidYMin meet">
                 <g class="nodes">{ for nodes }</g>
             </svg>
@@ -673,11 +688,11 @@ pub fn legend(p: &LegendProps) -> Html {
             <summary>{ text::LEGEND_TITLE }</summary>
             <ul>
                 { item(html!{ <circle class="value-unit" cx="20" cy="12" r="8" /> }, text::LEGEND_VALUE) }
-                { item(html!{ <circle cx="20" cy="12" r="7" fill={POS} fill-opacity="0.8" /> }, text::LEGEND_ERROR) }
+                { item(html!{ <circle cx="20" cy="12" r="7" fill={POS} /> }, text::LEGEND_ERROR) }
                 { item(html!{ <circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /> }, text::LEGEND_GHOST) }
-                { item(html!{ <><circle cx="11" cy="12" r="8" fill={NEG} fill-opacity="0.9" /><circle cx="29" cy="12" r="8" fill={POS} fill-opacity="0.9" /></> }, text::LEGEND_SIGN) }
+                { item(html!{ <><circle cx="11" cy="12" r="8" fill={NEG} /><circle cx="29" cy="12" r="8" fill={POS} /></> }, text::LEGEND_SIGN) }
                 { item(html!{ <><rect class="card clamped-demo" x="4" y="3" width="32" height="18" rx="4" />{ lock(30.0, 9.0) }</> }, text::LEGEND_CLAMP) }
-                { item(html!{ <><circle cx="20" cy="12" r="6" fill={POS} fill-opacity="0.8" /><circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /></> }, text::LEGEND_PARAM) }
+                { item(html!{ <><circle cx="20" cy="12" r="6" fill={POS} /><circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /></> }, text::LEGEND_PARAM) }
                 { item(html!{ <path d="M2,12 C14,12 26,12 38,12" stroke={NEG} stroke-width="3" fill="none" /> }, text::LEGEND_EDGE) }
                 <li class="muted">{ if p.global { text::LEGEND_SCALE_GLOBAL } else { text::LEGEND_SCALE_NODE } }</li>
             </ul>

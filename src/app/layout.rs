@@ -416,6 +416,84 @@ pub fn place_ordered(desired: &[f64], h: &[f64], gap: f64) -> Vec<f64> {
     out
 }
 
+/// Gap between boxes in the stacked (phone) layout.
+pub const STACK_GAP: f64 = 14.0;
+
+/// The phone layout: the same boxes (sizes) and edges (same order, so edge indices still match
+/// `base.edges`), stacked in one column in the reading order of the layered layout (column by
+/// column, top to bottom within a column), so a narrow screen shows the whole graph at a legible
+/// size instead of scrolling sideways. Each edge runs as an arc in a gutter on the left, from
+/// the parent's left side to the child's; longer hops bulge further out.
+pub fn stacked(base: &Layout) -> Layout {
+    let n = base.boxes.len();
+    if n == 0 {
+        return base.clone();
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        let ca = base.columns.get(a).copied().unwrap_or(0);
+        let cb = base.columns.get(b).copied().unwrap_or(0);
+        ca.cmp(&cb)
+            .then(base.boxes[a].y.total_cmp(&base.boxes[b].y))
+            .then(a.cmp(&b))
+    });
+    let mut rank = vec![0usize; n];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i] = r;
+    }
+    let bulge = |from: usize, to: usize| {
+        let span = rank[from].abs_diff(rank[to]).max(1);
+        10.0 + 7.0 * (span - 1).min(6) as f64
+    };
+    let gutter = base
+        .edges
+        .iter()
+        .filter(|e| e.from < n && e.to < n)
+        .map(|e| bulge(e.from, e.to))
+        .fold(0.0f64, f64::max)
+        + 8.0;
+    let x0 = MARGIN + gutter;
+    let mut boxes = base.boxes.clone();
+    let mut y = MARGIN;
+    for &i in &order {
+        boxes[i].x = x0;
+        boxes[i].y = y;
+        y += boxes[i].h + STACK_GAP;
+    }
+    let height = y - STACK_GAP + MARGIN;
+    let width = x0 + boxes.iter().map(|b| b.w).fold(0.0f64, f64::max) + MARGIN;
+    let edges = base
+        .edges
+        .iter()
+        .map(|e| {
+            let (Some(a), Some(b)) = (boxes.get(e.from), boxes.get(e.to)) else {
+                return EdgeRoute {
+                    from: e.from,
+                    to: e.to,
+                    points: vec![],
+                };
+            };
+            // leave the parent a little below its middle and enter the child a little above,
+            // so edges in and out of one box do not meet in a point
+            let (y0, y1) = (a.cy() + 5.0, b.cy() - 5.0);
+            let d = bulge(e.from, e.to);
+            EdgeRoute {
+                from: e.from,
+                to: e.to,
+                points: vec![(x0, y0), (x0 - d, (y0 + y1) / 2.0), (x0, y1)],
+            }
+        })
+        .collect();
+    Layout {
+        width,
+        height,
+        boxes,
+        columns: base.columns.clone(),
+        edges,
+        crossings: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,5 +642,89 @@ mod tests {
             let l = layout(&nodes, out);
             check(&l, &nodes);
         }
+    }
+
+    #[test]
+    fn stacked_layout_is_one_column_in_reading_order_with_the_same_edges() {
+        // a diamond: x → a, x → b, a,b → y; plus a parameter w → a
+        let nodes = vec![
+            LNode {
+                parents: vec![],
+                w: 112.0,
+                h: 60.0,
+                input: true,
+                leaf: true,
+            },
+            LNode {
+                parents: vec![],
+                w: 112.0,
+                h: 60.0,
+                input: false,
+                leaf: true,
+            },
+            LNode {
+                parents: vec![0, 1],
+                w: 184.0,
+                h: 80.0,
+                input: false,
+                leaf: false,
+            },
+            LNode {
+                parents: vec![0],
+                w: 184.0,
+                h: 80.0,
+                input: false,
+                leaf: false,
+            },
+            LNode {
+                parents: vec![2, 3],
+                w: 184.0,
+                h: 80.0,
+                input: false,
+                leaf: false,
+            },
+        ];
+        let base = layout(&nodes, 4);
+        let st = stacked(&base);
+        assert_eq!(st.boxes.len(), 5);
+        assert_eq!(st.edges.len(), base.edges.len());
+        for (a, b) in st.edges.iter().zip(&base.edges) {
+            assert_eq!(
+                (a.from, a.to),
+                (b.from, b.to),
+                "edge indices are kept (the lens uses them)"
+            );
+            assert_eq!(a.points.len(), 3);
+            assert!(a.points[1].0 > 0.0, "arcs stay inside the picture");
+        }
+        // one column, no overlaps, sizes kept, inside the picture
+        let x = st.boxes[0].x;
+        for (i, b) in st.boxes.iter().enumerate() {
+            assert_eq!(b.x, x);
+            assert_eq!((b.w, b.h), (base.boxes[i].w, base.boxes[i].h));
+            assert!(b.x + b.w <= st.width && b.y + b.h <= st.height);
+            for c in &st.boxes[i + 1..] {
+                assert!(!b.overlaps(c, 1.0), "{b:?} overlaps {c:?}");
+            }
+        }
+        // parents above children (reading order of the layered layout), output last
+        for e in &st.edges {
+            assert!(st.boxes[e.from].y < st.boxes[e.to].y, "{e:?}");
+        }
+        let last = st.boxes.iter().map(|b| b.y).fold(0.0f64, f64::max);
+        assert_eq!(st.boxes[4].y, last);
+        // narrow: one box plus the gutter, far narrower than the layered picture
+        assert!(
+            st.width < 300.0 && st.width < base.width,
+            "{} vs {}",
+            st.width,
+            base.width
+        );
+    }
+
+    #[test]
+    fn stacked_layout_of_nothing_is_empty() {
+        let st = stacked(&layout(&[], 0));
+        assert!(st.boxes.is_empty() && st.edges.is_empty());
     }
 }

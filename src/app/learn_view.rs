@@ -307,7 +307,7 @@ impl Component for LearnPanel {
                         <input type="number" id="learn-seed" class="num-input" min="0" step="1" value={self.seed.to_string()} onchange={on_seed} />
                     </div>
                     <div class="buttons">
-                        <button type="button" id="learn-play" class="primary" aria-pressed={self.playing.to_string()} onclick={link.callback(|_| LMsg::Toggle)}>
+                        <button type="button" id="learn-play" class={classes!("primary", self.playing.then_some("playing"))} onclick={link.callback(|_| LMsg::Toggle)}>
                             { if self.playing { tt::TRAIN_PAUSE } else { tt::TRAIN } }</button>
                         <button type="button" id="learn-epoch" title={tt::EPOCH_HINT} onclick={link.callback(|_| LMsg::Epoch)}>{ tt::EPOCH }</button>
                         <button type="button" id="learn-reset" onclick={link.callback(|_| LMsg::Reset)}>{ tt::TRAIN_RESET }</button>

@@ -61,6 +61,8 @@ pub enum Msg {
     SystemDark(bool),
     /// `prefers-reduced-motion: reduce` changed.
     Reduced(bool),
+    /// The viewport became phone-narrow or wide again (`a11y::NARROW_QUERY`).
+    Narrow(bool),
     /// Host messages, visibility and fragment changes (links and embedding).
     Embed(embed::EmbedMsg),
     /// The teaching layer on the graph (see `stage`).
@@ -103,6 +105,8 @@ pub struct App {
     announce: AttrValue,
     seen: a11y::Seen,
     system_dark: bool,
+    /// Phone-narrow viewport: the graph is stacked in one column.
+    narrow: bool,
     /// (choice, system dark) last put on `<html>`.
     applied_theme: Option<(state::Theme, bool)>,
     _watches: Vec<a11y::MediaWatch>,
@@ -562,6 +566,7 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let reduced = clock::reduced_motion();
         let mut st = AppState::new(false);
+        st.reduced_motion = reduced;
         let hub = embed::Hub::boot(
             &mut st,
             ctx.props().autoplay && !reduced,
@@ -573,6 +578,7 @@ impl Component for App {
         let watches = [
             a11y::MediaWatch::new(a11y::DARK_QUERY, ctx.link().callback(Msg::SystemDark)),
             a11y::MediaWatch::new(a11y::REDUCED_QUERY, ctx.link().callback(Msg::Reduced)),
+            a11y::MediaWatch::new(a11y::NARROW_QUERY, ctx.link().callback(Msg::Narrow)),
         ];
         let seen = a11y::Seen::of(&st);
         let mut app = App {
@@ -587,6 +593,7 @@ impl Component for App {
             announce: AttrValue::default(),
             seen,
             system_dark: a11y::system_dark(),
+            narrow: a11y::narrow(),
             applied_theme: None,
             _watches: watches.into_iter().flatten().collect(),
             hub,
@@ -685,10 +692,16 @@ impl App {
             }
             Msg::Reduced(r) => {
                 self.reduced = r;
+                self.st.reduced_motion = r;
                 if r {
                     self.sync_shown();
                 }
                 true
+            }
+            Msg::Narrow(n) => {
+                let changed = self.narrow != n;
+                self.narrow = n;
+                changed
             }
             Msg::Embed(m) => {
                 let changed = self.hub.handle(&mut self.st, m);
@@ -769,8 +782,12 @@ impl App {
                             <p class="intro">{ text::INTRO }</p>
                         </header>
                         <a11y::LiveRegion message={self.announce.clone()} />
-                        if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
                         <div id="alert" role="alert" class={classes!("alert", st.alert.is_some().then_some("show"))}>{ for alert }</div>
+                        // every piece of content sits in a landmark: banner (header), main,
+                        // contentinfo (footer); inside main, labelled regions
+                        <main id="main">
+                        if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
+                        <section id="controls-region" class="controls-region" aria-label={a11y::CONTROLS_LABEL}>
                         <div class="bar">
                             { html! { <Transport ..tprops /> } }
                             { html! { <Controls ..cprops.clone() /> } }
@@ -778,7 +795,8 @@ impl App {
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
                         { replay::bar(s.step, st.replay_max, st.scrub.is_some(), &on_cmd) }
                         { slowmo::panel(st.slow.as_ref(), &on_cmd) }
-                        <main class="grid">
+                        </section>
+                        <div class="grid">
                             <section class="panel graph-panel" aria-label="Graph">
                                 <div class="graph-head">
                                     <h2>{ st.info.name.clone() }</h2>
@@ -794,7 +812,7 @@ impl App {
                                     if st.table {
                                         <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
                                     } else {
-                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} />
+                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} />
                                     }
         { overlay }
                                 </div>
@@ -810,10 +828,10 @@ impl App {
                                     { html! { <DataInputs ..cprops.clone() /> } }
                                 </div>
                             </section>
-                            <aside class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
+                            <div class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
                                 <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} spread={st.playing} />
-                            </aside>
-                        </main>
+                            </div>
+                        </div>
                         <div class="teach">
                             <editor::Editor file={st.file.clone()} on_cmd={self.teach_cb.clone()} />
                             { export::bar(&on_cmd) }
@@ -821,6 +839,7 @@ impl App {
                         <learn_view::LearnPanel />
                         { self.hub.open_full_link() }
                         <story::Story />
+                        </main>
                         <footer class="muted small">
                             { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
                         </footer>

@@ -2,31 +2,79 @@
 //! deficiencies, and the test that says so.
 //!
 //! * Sign (graph discs, rings, edges, gradient bars): orange [`POS`] for positive, blue [`NEG`]
-//!   for negative. Blue/orange is the pair that survives protanopia, deuteranopia and
-//!   tritanopia (ΔE ≥ 100 in every simulation); the sign is also written in every number.
+//!   for negative, one pair for both themes. Blue/orange is the pair that survives protanopia,
+//!   deuteranopia and tritanopia (ΔE ≥ 100 in every simulation); the sign is also written in
+//!   every number.
 //! * Per-node plot lines and the matching swatches in the graph: the Okabe–Ito categorical
 //!   palette (Okabe & Ito 2008, "Color Universal Design") without black (the overall line is
-//!   drawn in the text colour) and without yellow (invisible on white). Every pair keeps a CIE
-//!   ΔE*ab ≥ 15 under full-severity protan/deutan/tritan simulation (Machado, Oliveira & Fernandes
-//!   2009); the previous mixed palette fell to 4.3 under deuteranopia. Lines are also named in
-//!   the plot keys and in the table view, so colour is never the only cue.
+//!   drawn in the text colour) and without yellow (invisible on white), in one variant per theme
+//!   ([`PALETTE`] light, [`PALETTE_DARK`] dark): the same six hues, darker on the light theme and
+//!   lighter on the dark one, so that every colour reaches 3:1 against every background it is
+//!   drawn on (WCAG 1.4.11; Okabe–Ito's own orange and sky blue reach only 2.0–2.3:1 on white).
+//!   Every pair keeps a CIE ΔE*ab ≥ 15 under full-severity protan/deutan/tritan simulation
+//!   (Machado, Oliveira & Fernandes 2009); the previous mixed palette fell to 4.3 under
+//!   deuteranopia. Lines are also named in the plot keys and in the table view, so colour is
+//!   never the only cue.
+//! * The page applies the theme's palette as CSS custom properties `--c0` … `--c5` on `<html>`
+//!   (`a11y::apply_theme`), so SVG swatches and plot keys follow a theme switch; the canvas
+//!   plots pick [`series`] for the active theme.
 //!
-//! Pure Rust: unit-tested natively (see `lib.rs`).
+//! Pure Rust: unit-tested natively (see `lib.rs`), including the contrast of every colour
+//! against the backgrounds declared in `static/*.css`.
 
-pub const POS: &str = "#e66c00";
-pub const NEG: &str = "#1f6fd1";
+/// Positive sign: ≥ 3:1 on every light and dark background of the page.
+pub const POS: &str = "#d86500";
+/// Negative sign: ≥ 3:1 on every light and dark background of the page.
+pub const NEG: &str = "#4a85e0";
 
-/// Okabe–Ito: blue, orange, bluish green, reddish purple, sky blue, vermillion.
+/// Okabe–Ito hues for the light theme (darker): blue, orange, bluish green, reddish purple,
+/// sky blue, vermillion.
 pub const PALETTE: [&str; 6] = [
-    "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+    "#005a99", "#cd7600", "#008251", "#c1719e", "#0f94cf", "#b64300",
 ];
+
+/// The same hues for the dark theme (lighter where Okabe–Ito is too dark on dark grey).
+pub const PALETTE_DARK: [&str; 6] = [
+    "#367dbf", "#e69f00", "#0cab7c", "#c978a6", "#62c6ff", "#d55e00",
+];
+
+/// The series palette of a theme.
+pub fn series(dark: bool) -> &'static [&'static str; 6] {
+    if dark {
+        &PALETTE_DARK
+    } else {
+        &PALETTE
+    }
+}
+
+/// Node `i`'s series colour on the given theme.
+pub fn node_colour_in(i: usize, dark: bool) -> &'static str {
+    let p = series(dark);
+    p[i % p.len()]
+}
+
+/// Node `i`'s series colour as a CSS value that follows the page theme (`--cK`, set by
+/// `a11y::apply_theme`), falling back to the light colour.
+pub fn node_colour_css(i: usize) -> String {
+    let k = i % PALETTE.len();
+    format!("var(--c{k}, {})", PALETTE[k])
+}
+
+/// The custom properties of a theme: `(--c0, colour)` …
+pub fn css_vars(dark: bool) -> impl Iterator<Item = (String, &'static str)> {
+    series(dark)
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (format!("--c{k}"), *c))
+}
 
 /// Plot backgrounds (light and dark theme), as drawn by `plots`.
 pub const PLOT_BG_LIGHT: &str = "#ffffff";
 pub const PLOT_BG_DARK: &str = "#1b1e24";
 
+/// Node `i`'s series colour on the light theme.
 pub fn node_colour(i: usize) -> &'static str {
-    PALETTE[i % PALETTE.len()]
+    node_colour_in(i, false)
 }
 
 /// `#rrggbb` → linear-light RGB in [0, 1].
@@ -132,9 +180,11 @@ mod tests {
 
     #[test]
     fn series_palette_survives_colour_vision_deficiencies() {
-        for c in ALL {
-            let (d, a, b) = min_delta_e(&PALETTE, c);
-            assert!(d >= 15.0, "{c:?}: {a} and {b} are only ΔE {d:.1} apart");
+        for pal in [PALETTE, PALETTE_DARK] {
+            for c in ALL {
+                let (d, a, b) = min_delta_e(&pal, c);
+                assert!(d >= 15.0, "{c:?}: {a} and {b} are only ΔE {d:.1} apart");
+            }
         }
     }
 
@@ -153,30 +203,107 @@ mod tests {
             let d = delta_e(POS, NEG, c);
             assert!(d >= 60.0, "{c:?}: sign colours ΔE {d:.1}");
         }
-        // both readable as graphics on both themes (WCAG 1.4.11: 3:1)
-        for bg in [PLOT_BG_LIGHT, PLOT_BG_DARK] {
-            for fg in [POS, NEG] {
-                assert!(
-                    contrast(fg, bg) >= 3.0,
-                    "{fg} on {bg}: {:.2}",
-                    contrast(fg, bg)
-                );
+    }
+
+    /// The page's stylesheets, as shipped.
+    const CSS: [(&str, &str); 4] = [
+        ("style.css", include_str!("../../static/style.css")),
+        ("robust.css", include_str!("../../static/robust.css")),
+        ("embed.css", include_str!("../../static/embed.css")),
+        ("teach.css", include_str!("../../static/teach.css")),
+    ];
+
+    /// Every background colour the stylesheets declare (`--bg`, `--panel`, `--card`,
+    /// `--unit-bg`, in any theme block), split into light and dark by luminance.
+    fn page_backgrounds() -> (Vec<String>, Vec<String>) {
+        let (mut light, mut dark) = (vec![], vec![]);
+        for (_, css) in CSS {
+            for var in ["--bg:", "--panel:", "--card:", "--unit-bg:"] {
+                for (at, _) in css.match_indices(var) {
+                    let v = css[at + var.len()..].trim_start();
+                    let hex: String = v.chars().take(7).collect();
+                    if hex.len() != 7
+                        || !hex.starts_with('#')
+                        || !hex[1..].chars().all(|c| c.is_ascii_hexdigit())
+                    {
+                        continue;
+                    }
+                    let hex = hex.to_ascii_lowercase();
+                    let list = if contrast(&hex, "#000000") > contrast(&hex, "#ffffff") {
+                        &mut light
+                    } else {
+                        &mut dark
+                    };
+                    if !list.contains(&hex) {
+                        list.push(hex);
+                    }
+                }
             }
         }
+        light.push(PLOT_BG_LIGHT.to_string());
+        dark.push(PLOT_BG_DARK.to_string());
+        (light, dark)
+    }
+
+    fn failures(fgs: &[&str], bgs: &[String]) -> Vec<String> {
+        let mut bad = vec![];
+        for fg in fgs {
+            for bg in bgs {
+                let r = contrast(fg, bg);
+                if r < 3.0 {
+                    bad.push(format!("{fg} on {bg}: {r:.2}:1"));
+                }
+            }
+        }
+        bad
     }
 
     #[test]
-    fn series_lines_visible_on_both_plot_backgrounds() {
-        // Okabe–Ito orange and sky blue reach 2.2–2.3:1 on white (documented; the lines are
-        // 2 px wide and named in the key); nothing may fall below 2:1.
-        for bg in [PLOT_BG_LIGHT, PLOT_BG_DARK] {
-            for fg in PALETTE {
-                assert!(
-                    contrast(fg, bg) >= 2.0,
-                    "{fg} on {bg}: {:.2}",
-                    contrast(fg, bg)
-                );
-            }
-        }
+    fn the_stylesheets_declare_light_and_dark_backgrounds() {
+        let (light, dark) = page_backgrounds();
+        // --bg, --panel/--card (#fff), --unit-bg on each side, and the plot background
+        assert!(light.len() >= 3, "{light:?}");
+        assert!(dark.len() >= 4, "{dark:?}");
+        assert!(light.contains(&"#f1f3f6".to_string()), "{light:?}");
+        assert!(dark.contains(&"#2b3039".to_string()), "{dark:?}");
+    }
+
+    /// WCAG 1.4.11 (non-text contrast): every colour that carries meaning reaches 3:1 against
+    /// every background of its theme (page, panel, card, unit background, plot).
+    #[test]
+    fn meaningful_colours_reach_3_to_1_on_every_background_of_their_theme() {
+        let (light, dark) = page_backgrounds();
+        let mut bad = failures(&[POS, NEG], &light);
+        bad.extend(failures(&[POS, NEG], &dark));
+        bad.extend(failures(&PALETTE, &light));
+        bad.extend(failures(&PALETTE_DARK, &dark));
+        assert!(bad.is_empty(), "below 3:1: {bad:#?}");
+    }
+
+    #[test]
+    fn the_contrast_test_can_fail_okabe_ito_on_white() {
+        let (light, _) = page_backgrounds();
+        let okabe_ito = [
+            "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00",
+        ];
+        let bad = failures(&okabe_ito, &light);
+        assert!(bad.iter().any(|b| b.starts_with("#e69f00")), "{bad:?}");
+        assert!(bad.iter().any(|b| b.starts_with("#56b4e9")), "{bad:?}");
+        // and the light palette would not do on the dark theme
+        let (_, dark) = page_backgrounds();
+        assert!(!failures(&PALETTE, &dark).is_empty());
+        // the contrast formula itself: black on white is 21:1, a colour on itself 1:1
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+        assert!((contrast(POS, POS) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn css_vars_follow_the_theme() {
+        let light: Vec<_> = css_vars(false).collect();
+        let dark: Vec<_> = css_vars(true).collect();
+        assert_eq!(light[0], ("--c0".to_string(), PALETTE[0]));
+        assert_eq!(dark[5], ("--c5".to_string(), PALETTE_DARK[5]));
+        assert_eq!(node_colour_css(7), format!("var(--c1, {})", PALETTE[1]));
+        assert_eq!(node_colour_in(8, true), PALETTE_DARK[2]);
     }
 }

@@ -8,7 +8,8 @@ use plotters_canvas::CanvasBackend;
 use web_sys::{HtmlCanvasElement, MouseEvent};
 use yew::prelude::*;
 
-use super::graph_view::{node_colour, NEG, POS};
+use super::graph_view::{NEG, POS};
+use super::palette;
 use super::sim::{short_id, GraphInfo, Kind, Series, Snap};
 use super::text::{self, num, sci};
 
@@ -26,6 +27,8 @@ struct Theme {
     bg: RGBColor,
     fg: RGBColor,
     grid: RGBColor,
+    /// Picks the series palette (see `palette`).
+    dark: bool,
 }
 
 fn theme() -> Theme {
@@ -36,12 +39,14 @@ fn theme() -> Theme {
             bg: RGBColor(0x1b, 0x1e, 0x24),
             fg: RGBColor(0xd6, 0xda, 0xe0),
             grid: RGBColor(0x34, 0x39, 0x42),
+            dark,
         }
     } else {
         Theme {
             bg: RGBColor(0xff, 0xff, 0xff),
             fg: RGBColor(0x33, 0x3a, 0x45),
             grid: RGBColor(0xe6, 0xe9, 0xee),
+            dark,
         }
     }
 }
@@ -172,7 +177,7 @@ fn draw_gap(
         let col = info
             .computed
             .get(c)
-            .map(|&i| node_colour(info.nodes[i].colour))
+            .map(|&i| palette::node_colour_in(info.nodes[i].colour, t.dark))
             .unwrap_or("#888888");
         // a node exact throughout (the clamped output) has no place on a log scale; other
         // zeros (exact from some step on) are drawn on the floor of the axis
@@ -463,7 +468,7 @@ pub fn plots(p: &PlotsProps) -> Html {
     };
     let legend = p.info.computed.iter().map(|&i| {
         let n = &p.info.nodes[i];
-        html! { <span class="key"><i style={format!("background:{}", node_colour(n.colour))}></i>{ short_id(&n.id) }</span> }
+        html! { <span class="key"><i style={format!("background:{}", palette::node_colour_css(n.colour))}></i>{ short_id(&n.id) }</span> }
     });
     html! {
         <section class="plots" aria-label="Live plots">

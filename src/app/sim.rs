@@ -54,6 +54,8 @@ pub struct GraphInfo {
     /// Computed nodes in the order of the engine history's per-node gaps.
     pub computed: Vec<usize>,
     pub layout: Layout,
+    /// The same graph stacked in one column for narrow screens (`layout::stacked`).
+    pub stacked: Layout,
 }
 
 /// Per node, everything a view draws. All numbers are finite (non-finite become 0 and set
@@ -277,6 +279,7 @@ impl Sim {
             stable_bound: session.stable_rate_bound(),
             computed: session.computed_nodes().to_vec(),
             nodes,
+            stacked: layout::stacked(&lay),
             layout: lay,
         };
         Ok(Sim {

@@ -130,6 +130,9 @@ pub struct AppState {
     series_stale: bool,
     /// Replay: the scrubbed tick while the scrubber holds the state (plots show a marker).
     pub scrub: Option<usize>,
+    /// The visitor prefers reduced motion: nothing starts playing by itself (a graph loaded
+    /// from the editor or an import stays paused). Kept in step by the app.
+    pub reduced_motion: bool,
 }
 
 impl AppState {
@@ -164,6 +167,7 @@ impl AppState {
             replay_series: None,
             series_stale: false,
             scrub: None,
+            reduced_motion: false,
         };
         st.refresh();
         if autoplay {
@@ -393,10 +397,13 @@ impl AppState {
                         self.forget_replay();
                         self.status = Status::Idle;
                         self.refresh();
-                        // a new graph relaxes by itself
-                        self.playing = true;
+                        // a new graph relaxes by itself, unless the visitor prefers
+                        // reduced motion (then it waits for Play, like the first screen)
                         self.turbo = false;
-                        self.status = Status::Running;
+                        self.playing = !self.reduced_motion;
+                        if self.playing {
+                            self.status = Status::Running;
+                        }
                     }
                     Err(e) => self.alert = Some(text_teach::bad_graph(&e)),
                 }

@@ -49,7 +49,7 @@ pub const LEGEND_VALUE: &str = "value unit v (the belief), with its prediction �
 pub const LEGEND_ERROR: &str = "error unit ε = v − μ: filled disc, area ∝ |ε|";
 pub const LEGEND_GHOST: &str =
     "backprop target δ = −∂L/∂v: dashed ring; ε fills it when PC equals backprop";
-pub const LEGEND_SIGN: &str = "colour = sign: orange positive, blue negative; paler = smaller";
+pub const LEGEND_SIGN: &str = "colour = sign: orange positive, blue negative; size = magnitude";
 pub const LEGEND_CLAMP: &str = "thick border and pin = clamped (input data, output target)";
 pub const LEGEND_PARAM: &str =
     "parameter θ or input: disc = PC estimate of ∂L/∂θ, ring = backprop ∂L/∂θ";
