@@ -352,7 +352,10 @@ impl Graph {
                 users[q].push(k);
             }
         }
-        let mut ready: BTreeSet<usize> = (0..nf).filter(|&k| missing[k] == 0).collect();
+        // (`extend`, not `collect`: collecting into a B-tree sorts first, which links one more
+        // sort into the wasm; see BENCHMARKS.md, download size)
+        let mut ready = BTreeSet::new();
+        ready.extend((0..nf).filter(|&k| missing[k] == 0));
         let mut order = Vec::with_capacity(nf);
         while let Some(k) = ready.pop_first() {
             order.push(k);
@@ -814,7 +817,8 @@ impl Graph {
     /// Leaf edges are not changed. A levelled graph comes back unchanged.
     pub fn with_identity_levelling(&self) -> (Graph, Vec<String>) {
         let mut f = self.to_file();
-        let mut taken: BTreeSet<String> = self.nodes.iter().map(|n| n.id.clone()).collect();
+        let mut taken = BTreeSet::new();
+        taken.extend(self.nodes.iter().map(|n| n.id.clone()));
         let mut inserted = Vec::new();
         // (position in topological order, chain specs) to insert before that node
         let mut insert_before: Vec<(usize, Vec<NodeSpec>)> = Vec::new();
