@@ -1,6 +1,6 @@
 //! The postMessage API between an embedded playground and its host page: typed, namespaced,
-//! versioned messages. Pure Rust (serde only), so it is unit-tested natively; the app converts
-//! JS values with serde-wasm-bindgen in `app::embed`.
+//! versioned messages. Pure Rust (serde only), so it is unit-tested natively; the app reads and
+//! writes JS values as JSON text (`JSON.stringify` / `JSON.parse`) in `app::embed`.
 //!
 //! Host → widget (`iframe.contentWindow.postMessage(msg, "*")`):
 //! ```js

@@ -78,7 +78,12 @@ fn now() -> f64 {
 /// Post an event to the host (no-op at top level). `id` is the instance id from the link.
 fn post(event: &Event, id: Option<&str>, origins: &[String]) {
     let Some(p) = parent() else { return };
-    let Ok(v) = serde_wasm_bindgen::to_value(event) else {
+    // through JSON text (serde_json is linked anyway; a second serde data format for JS
+    // values would add its own copy of every message type's serde code to the wasm)
+    let Some(v) = serde_json::to_string(event)
+        .ok()
+        .and_then(|s| js_sys::JSON::parse(&s).ok())
+    else {
         return;
     };
     let set = |k: &str, x: JsValue| {
@@ -562,7 +567,10 @@ fn read_message(e: &DomEvent, my_id: Option<&str>, origins: &[String]) -> Option
     if !data.is_object() {
         return None;
     }
-    let h: Header = serde_wasm_bindgen::from_value(data.clone()).ok()?;
+    // read as JSON text, like `embed_api::parse_json` (numbers print shortest round-trip and
+    // parse back exactly)
+    let text = js_sys::JSON::stringify(&data).ok()?.as_string()?;
+    let h: Header = serde_json::from_str(&text).ok()?;
     match check_header(&h, my_id) {
         Ok(()) => {}
         Err(Reject::Version(v)) => {
@@ -583,11 +591,18 @@ fn read_message(e: &DomEvent, my_id: Option<&str>, origins: &[String]) -> Option
     ) {
         return None;
     }
-    match serde_wasm_bindgen::from_value::<Command>(data) {
+    match serde_json::from_str::<Command>(&text) {
         Ok(c) => Some(EmbedMsg::Command(c)),
-        Err(err) => Some(EmbedMsg::Rejected(format!(
-            "Ignored the message of type `{ty}`: {err}."
-        ))),
+        Err(err) => {
+            // serde_json appends " at line L column C": the place in our own text, not theirs
+            let mut err = err.to_string();
+            if let Some(k) = err.rfind(" at line ") {
+                err.truncate(k);
+            }
+            Some(EmbedMsg::Rejected(format!(
+                "Ignored the message of type `{ty}`: {err}."
+            )))
+        }
     }
 }
 
