@@ -5,6 +5,8 @@
 /// The embed postMessage API types; pure, compiled on both targets.
 pub mod embed_api;
 pub mod engine;
+/// A small JSON reader for graph files and postMessage commands (smaller wasm than serde's).
+pub mod json;
 /// The share-link (URL fragment) format; pure, compiled on both targets.
 pub mod share_codec;
 

@@ -14,7 +14,7 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use crate::embed_api::{check_header, Command, Event, Header, Reject, API_VERSION, MAX_TICKS, NS};
+use crate::embed_api::{self, check_header, Command, Event, Reject, API_VERSION, MAX_TICKS, NS};
 use crate::share_codec::{self as codec, Link, Model, View};
 
 use super::state::{AppState, Cmd, Status};
@@ -570,7 +570,9 @@ fn read_message(e: &DomEvent, my_id: Option<&str>, origins: &[String]) -> Option
     // read as JSON text, like `embed_api::parse_json` (numbers print shortest round-trip and
     // parse back exactly)
     let text = js_sys::JSON::stringify(&data).ok()?.as_string()?;
-    let h: Header = serde_json::from_str(&text).ok()?;
+    let doc = crate::json::Doc::new(&text);
+    let root = doc.parse().ok()?;
+    let h = embed_api::header(&doc, &root).ok()?;
     match check_header(&h, my_id) {
         Ok(()) => {}
         Err(Reject::Version(v)) => {
@@ -591,18 +593,13 @@ fn read_message(e: &DomEvent, my_id: Option<&str>, origins: &[String]) -> Option
     ) {
         return None;
     }
-    match serde_json::from_str::<Command>(&text) {
+    match embed_api::command(&doc, &root) {
         Ok(c) => Some(EmbedMsg::Command(c)),
-        Err(err) => {
-            // serde_json appends " at line L column C": the place in our own text, not theirs
-            let mut err = err.to_string();
-            if let Some(k) = err.rfind(" at line ") {
-                err.truncate(k);
-            }
-            Some(EmbedMsg::Rejected(format!(
-                "Ignored the message of type `{ty}`: {err}."
-            )))
-        }
+        // (the message without its place: that is in our own JSON text, not theirs)
+        Err(err) => Some(EmbedMsg::Rejected(format!(
+            "Ignored the message of type `{ty}`: {}.",
+            err.message
+        ))),
     }
 }
 

@@ -259,21 +259,16 @@ fn check_finite_tensor(t: &Tensor, place: impl Fn() -> String) -> Result<(), Gra
     }
 }
 
-fn json_error(e: &serde_json::Error) -> GraphError {
-    let msg = e.to_string();
-    // serde appends " at line L column C"; keep the reason only.
-    let reason = match msg.rfind(" at line ") {
-        Some(k) => msg[..k].to_string(),
-        None => msg.clone(),
-    };
+fn json_error(e: &crate::json::JsonError) -> GraphError {
+    let reason = e.message.clone();
     for key in ["output", "target", "nodes", "id", "op"] {
         if reason == format!("missing field `{key}`") {
             if key == "output" || key == "target" || key == "nodes" {
                 return GraphError::MissingKey { key: key.into() };
             }
             return GraphError::Json {
-                line: e.line(),
-                column: e.column(),
+                line: e.line,
+                column: e.column,
                 message: format!("a node has no `{key}` key"),
             };
         }
@@ -284,8 +279,8 @@ fn json_error(e: &serde_json::Error) -> GraphError {
         reason
     };
     GraphError::Json {
-        line: e.line(),
-        column: e.column(),
+        line: e.line,
+        column: e.column,
         message: reason,
     }
 }
@@ -293,7 +288,7 @@ fn json_error(e: &serde_json::Error) -> GraphError {
 impl Graph {
     /// Parse and validate a graph file (JSON text).
     pub fn from_json(s: &str) -> Result<Graph, GraphError> {
-        let file: GraphFile = serde_json::from_str(s).map_err(|e| json_error(&e))?;
+        let file = GraphFile::from_json_text(s).map_err(|e| json_error(&e))?;
         Graph::from_file(&file)
     }
 
