@@ -5,7 +5,7 @@
 //! Why not `serde_json::from_str`: in the wasm app, serde's deserializer code for these types
 //! (the derive visitors, the buffering for untagged enums, serde_json's reader and its own
 //! float parser with its tables) was ≈ 50 KB of the download (issue 4, BENCHMARKS.md). This
-//! reader builds a small tree, numbers are parsed by core's `str::parse::<f64>` (correctly
+//! reader builds a small tree, numbers are parsed by `crate::numparse` (core's grammar, correctly
 //! rounded, so every f64 round-trips exactly, as with serde_json's `float_roundtrip`), and the
 //! typed readers give serde's messages and positions (line, column of the offending byte).
 //! The serde derives stay on the types (serialisation, and the native tests compare this reader
@@ -439,7 +439,9 @@ impl Parser<'_> {
         }
         // out of range (±inf) is an error only where the number is read, as with serde_json
         // (which skips unknown keys' values unchecked)
-        Ok(Number::F(text.parse::<f64>().unwrap_or(f64::NAN)))
+        Ok(Number::F(
+            crate::numparse::parse_f64(text).unwrap_or(f64::NAN),
+        ))
     }
 }
 

@@ -241,15 +241,15 @@ fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
                 };
                 return err(l0, c0, format!("bad number `{text}`{hint}"));
             }
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => toks.push(Token {
+            match crate::numparse::parse_f64(&text) {
+                Some(v) if v.is_finite() => toks.push(Token {
                     tok: Tok::Num(v),
                     line: l0,
                     col: c0,
                     text,
                 }),
-                Ok(_) => return err(l0, c0, format!("the number `{text}` is too large")),
-                Err(_) => return err(l0, c0, format!("bad number `{text}`")),
+                Some(_) => return err(l0, c0, format!("the number `{text}` is too large")),
+                None => return err(l0, c0, format!("bad number `{text}`")),
             }
             continue;
         }
