@@ -409,7 +409,7 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..xm, (lo..hi).log_scale())
         .ok()?;
-    let font = ("sans-serif", 12).into_font().color(&fg());
+    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
         .bold_line_style(grid())
@@ -457,7 +457,7 @@ fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..xm, lo.max(-1.0)..1.005)
         .ok()?;
-    let font = ("sans-serif", 12).into_font().color(&fg());
+    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
         .bold_line_style(grid())
@@ -596,7 +596,7 @@ fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
         .y_label_area_size(56)
         .build_cartesian_2d(x0..x1, (lo - pad)..(hi + pad))
         .ok()?;
-    let font = ("sans-serif", 12).into_font().color(&fg());
+    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
         .bold_line_style(grid())

@@ -52,7 +52,7 @@ fn hex(c: &str) -> RGBColor {
 }
 
 fn font(t: Theme) -> TextStyle<'static> {
-    ("sans-serif", 12).into_font().color(&t.fg)
+    (FontFamily::SansSerif, 12).into_font().color(&t.fg)
 }
 
 fn x_max(s: &Series) -> f64 {

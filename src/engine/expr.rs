@@ -1134,21 +1134,19 @@ fn collapse(mut terms: Vec<Ex>) -> Result<Ex, ExprError> {
     mk(Ek::Add(terms), line, col)
 }
 
-/// The closest candidate within a small edit distance, if any.
+/// The closest candidate within a small edit distance, if any. Case is ignored for ASCII
+/// letters (`char::to_ascii_lowercase`: Unicode case folding would link core's 11 KB case
+/// tables into the wasm; another case of a non-ASCII letter counts as one edit).
 fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let w: Vec<char> = word.to_lowercase().chars().collect();
+    let lower = |s: &str| -> Vec<char> { s.chars().map(|c| c.to_ascii_lowercase()).collect() };
+    let w = lower(word);
     if w.len() > 64 {
         return None;
     }
     let max = if w.len() <= 3 { 1 } else { 2 };
     candidates
         .filter(|c| c.chars().count() <= 64)
-        .map(|c| {
-            (
-                edit_distance(&w, &c.to_lowercase().chars().collect::<Vec<_>>()),
-                c,
-            )
-        })
+        .map(|c| (edit_distance(&w, &lower(c)), c))
         .filter(|(d, _)| *d <= max)
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
