@@ -10,7 +10,8 @@ const dir = process.env.TRUNK_STAGING_DIR || process.argv[2];
 if (!dir) { console.error('csp-loader: no TRUNK_STAGING_DIR'); process.exit(1); }
 const file = path.join(dir, 'index.html');
 let html = fs.readFileSync(file, 'utf8');
-const re = /<script type="module">([\s\S]*?)<\/script>/;
+// (a minified page writes the attribute without quotes)
+const re = /<script type="?module"?>([\s\S]*?)<\/script>/;
 const m = html.match(re);
 if (!m) { console.error('csp-loader: no inline module script found in index.html'); process.exit(1); }
 const body = m[1].trim() + '\n';

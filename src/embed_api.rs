@@ -1,6 +1,6 @@
 //! The postMessage API between an embedded playground and its host page: typed, namespaced,
-//! versioned messages. Pure Rust (serde only), so it is unit-tested natively; the app converts
-//! JS values with serde-wasm-bindgen in `app::embed`.
+//! versioned messages. Pure Rust (serde only), so it is unit-tested natively; the app reads and
+//! writes JS values as JSON text (`JSON.stringify` / `JSON.parse`) in `app::embed`.
 //!
 //! Host → widget (`iframe.contentWindow.postMessage(msg, "*")`):
 //! ```js
@@ -16,6 +16,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::json::{Doc, JsonError, Node, Value};
 
 pub const NS: &str = "pc-playground";
 pub const API_VERSION: u32 = 1;
@@ -142,11 +144,140 @@ pub fn check_header(h: &Header, my_id: Option<&str>) -> Result<(), Reject> {
     }
 }
 
-/// Parse a message given as JSON text (the native twin of the app's JS-value path).
+/// Parse a message given as JSON text (the app reads the JS value through `JSON.stringify`).
+/// The result is what `serde_json::from_str` gives with the serde attributes above
+/// (`tests/json_reader.rs`), read with the crate's small JSON reader (`crate::json`).
 pub fn parse_json(text: &str, my_id: Option<&str>) -> Result<Command, Reject> {
-    let h: Header = serde_json::from_str(text).map_err(|_| Reject::Foreign)?;
+    let d = Doc::new(text);
+    let root = d.parse().map_err(|_| Reject::Foreign)?;
+    let h = header(&d, &root).map_err(|_| Reject::Foreign)?;
     check_header(&h, my_id)?;
-    serde_json::from_str(text).map_err(|e| Reject::Malformed(e.to_string()))
+    command(&d, &root).map_err(|e| Reject::Malformed(e.to_string()))
+}
+
+/// The header as `Header`'s serde derive reads it (unknown keys ignored).
+pub fn header(d: &Doc, n: &Node) -> Result<Header, JsonError> {
+    let f = d.fields(n, &["ns", "v", "id"], false, "struct Header")?;
+    let ns = match f[0] {
+        Some(x) => d.string(x)?,
+        None => return Err(d.missing(n, "ns")),
+    };
+    let v = match f[1] {
+        Some(x) => d.uint(x, u32::MAX as u64, "u32")? as u32,
+        None => return Err(d.missing(n, "v")),
+    };
+    let id = d.option(f[2], |x| d.string(x))?;
+    Ok(Header { ns, v, id })
+}
+
+/// The command as `Command`'s serde derive reads it: internally tagged by `type`.
+pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
+    const TYPES: [&str; 8] = [
+        "play", "pause", "reset", "relax", "ping", "step", "goto", "set",
+    ];
+    let Value::Obj(members) = &n.value else {
+        return Err(d.invalid_type(n, "internally tagged enum Command"));
+    };
+    // serde buffers an internally tagged enum's whole map first
+    d.buffered(n)?;
+    let mut tags = members.iter().filter(|(k, _, _)| k == "type");
+    let Some((_, _, t)) = tags.next() else {
+        return Err(d.missing(n, "type"));
+    };
+    if let Some((_, key_end, _)) = tags.next() {
+        return Err(d.error_after(*key_end, "duplicate field `type`"));
+    }
+    let ty = d.string(t)?;
+    let u32_max = u32::MAX as u64;
+    Ok(match ty.as_str() {
+        "play" => Command::Play,
+        "pause" => Command::Pause,
+        "reset" => Command::Reset,
+        "relax" => Command::Relax,
+        "ping" => Command::Ping,
+        "step" => {
+            let f = d.fields(n, &["n"], false, "struct variant Command::Step")?;
+            Command::Step {
+                n: match f[0] {
+                    Some(x) => d.uint(x, u32_max, "u32")? as u32,
+                    None => one(),
+                },
+            }
+        }
+        "goto" => {
+            let f = d.fields(n, &["tick"], false, "struct variant Command::Goto")?;
+            match f[0] {
+                Some(x) => Command::Goto {
+                    tick: d.uint(x, u32_max, "u32")? as u32,
+                },
+                None => return Err(d.missing(n, "tick")),
+            }
+        }
+        "set" => {
+            const KEYS: [&str; 6] = ["preset", "variant", "rate", "speed", "inputs", "target"];
+            let f = d.fields(n, &KEYS, false, "struct SetArgs")?;
+            let inputs = d.option(f[4], |x| {
+                let Value::Obj(m) = &x.value else {
+                    return Err(d.invalid_type(x, "a map"));
+                };
+                let mut out = BTreeMap::new();
+                for (k, _, v) in m {
+                    out.insert(k.clone(), values(d, v)?);
+                }
+                Ok(out)
+            })?;
+            Command::Set(SetArgs {
+                preset: d.option(f[0], |x| d.string(x))?,
+                variant: d.option(f[1], |x| d.string(x))?,
+                rate: d.option(f[2], |x| d.f64(x))?,
+                speed: d.option(f[3], |x| d.f64(x))?,
+                inputs,
+                target: d.option(f[5], |x| values(d, x))?,
+            })
+        }
+        other => {
+            let list: Vec<String> = TYPES.iter().map(|k| format!("`{k}`")).collect();
+            return Err(d.error_at(
+                t.start,
+                format!(
+                    "unknown variant `{other}`, expected one of {}",
+                    list.join(", ")
+                ),
+            ));
+        }
+    })
+}
+
+/// The untagged `Values`: a number or a list of numbers.
+fn values(d: &Doc, n: &Node) -> Result<Values, JsonError> {
+    if let Value::Arr(items) = &n.value {
+        for x in items {
+            d.number(x)?;
+        }
+    }
+    d.number(n)?;
+    match &n.value {
+        Value::Num(x) => Ok(Values::One(x.as_f64())),
+        Value::Arr(items) => {
+            let v: Option<Vec<f64>> = items
+                .iter()
+                .map(|x| match x.value {
+                    Value::Num(v) => Some(v.as_f64()),
+                    _ => None,
+                })
+                .collect();
+            v.map(Values::Many).ok_or_else(|| {
+                d.error_after(
+                    n.end,
+                    "data did not match any variant of untagged enum Values",
+                )
+            })
+        }
+        _ => Err(d.error_after(
+            n.end,
+            "data did not match any variant of untagged enum Values",
+        )),
+    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -5,6 +5,10 @@
 /// The embed postMessage API types; pure, compiled on both targets.
 pub mod embed_api;
 pub mod engine;
+/// A small JSON reader for graph files and postMessage commands (smaller wasm than serde's).
+pub mod json;
+/// Decimal text → f64, correctly rounded, without core's float parser (smaller wasm).
+pub mod numparse;
 /// The share-link (URL fragment) format; pure, compiled on both targets.
 pub mod share_codec;
 

@@ -241,7 +241,7 @@ fn parse_num(s: &str) -> Option<f64> {
     {
         return None;
     }
-    t.parse::<f64>().ok().filter(|x| x.is_finite())
+    crate::numparse::parse_f64(t).filter(|x| x.is_finite())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ pub fn number_field(p: &NumberFieldProps) -> Html {
     let cb = p.onchange.clone();
     let onchange = Callback::from(move |e: Event| {
         if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
-            cb.emit(el.value().trim().parse::<f64>().unwrap_or(f64::NAN));
+            cb.emit(crate::numparse::parse_f64(el.value().trim()).unwrap_or(f64::NAN));
         }
     });
     html! {
@@ -89,7 +89,7 @@ pub fn log_slider(p: &LogSliderProps) -> Html {
         let cb = p.onchange.clone();
         Callback::from(move |e: InputEvent| {
             if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
-                if let Ok(pos) = el.value().parse::<f64>() {
+                if let Some(pos) = crate::numparse::parse_f64(&el.value()) {
                     cb.emit(from_pos(pos, min, max));
                 }
             }

@@ -41,15 +41,9 @@ impl EditError {
 /// The graph is validated as the engine would load it.
 pub fn check(src: &str) -> Result<GraphFile, EditError> {
     let file = if src.trim_start().starts_with('{') {
-        serde_json::from_str::<GraphFile>(src).map_err(|e| {
-            let mut m = e.to_string();
-            if let Some(i) = m.rfind(" at line ") {
-                m.truncate(i);
-            }
-            EditError {
-                at: Some((e.line(), e.column())),
-                message: tt::json_error(&m),
-            }
+        GraphFile::from_json_text(src).map_err(|e| EditError {
+            at: Some((e.line, e.column)),
+            message: tt::json_error(&e.message),
         })?
     } else {
         expr::parse(src).map_err(|e| EditError {

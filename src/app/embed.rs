@@ -14,7 +14,7 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use crate::embed_api::{check_header, Command, Event, Header, Reject, API_VERSION, MAX_TICKS, NS};
+use crate::embed_api::{self, check_header, Command, Event, Reject, API_VERSION, MAX_TICKS, NS};
 use crate::share_codec::{self as codec, Link, Model, View};
 
 use super::state::{AppState, Cmd, Status};
@@ -78,7 +78,12 @@ fn now() -> f64 {
 /// Post an event to the host (no-op at top level). `id` is the instance id from the link.
 fn post(event: &Event, id: Option<&str>, origins: &[String]) {
     let Some(p) = parent() else { return };
-    let Ok(v) = serde_wasm_bindgen::to_value(event) else {
+    // through JSON text (serde_json is linked anyway; a second serde data format for JS
+    // values would add its own copy of every message type's serde code to the wasm)
+    let Some(v) = serde_json::to_string(event)
+        .ok()
+        .and_then(|s| js_sys::JSON::parse(&s).ok())
+    else {
         return;
     };
     let set = |k: &str, x: JsValue| {
@@ -566,7 +571,12 @@ fn read_message(e: &DomEvent, my_id: Option<&str>, origins: &[String]) -> Option
     if !data.is_object() {
         return None;
     }
-    let h: Header = serde_wasm_bindgen::from_value(data.clone()).ok()?;
+    // read as JSON text, like `embed_api::parse_json` (numbers print shortest round-trip and
+    // parse back exactly)
+    let text = js_sys::JSON::stringify(&data).ok()?.as_string()?;
+    let doc = crate::json::Doc::new(&text);
+    let root = doc.parse().ok()?;
+    let h = embed_api::header(&doc, &root).ok()?;
     match check_header(&h, my_id) {
         Ok(()) => {}
         Err(Reject::Version(v)) => {
@@ -587,10 +597,12 @@ fn read_message(e: &DomEvent, my_id: Option<&str>, origins: &[String]) -> Option
     ) {
         return None;
     }
-    match serde_wasm_bindgen::from_value::<Command>(data) {
+    match embed_api::command(&doc, &root) {
         Ok(c) => Some(EmbedMsg::Command(c)),
+        // (the message without its place: that is in our own JSON text, not theirs)
         Err(err) => Some(EmbedMsg::Rejected(format!(
-            "Ignored the message of type `{ty}`: {err}."
+            "Ignored the message of type `{ty}`: {}.",
+            err.message
         ))),
     }
 }

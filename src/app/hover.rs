@@ -688,7 +688,7 @@ pub fn inline_edit(p: &InlineEditProps) -> Html {
                 e.prevent_default();
                 let x = e
                     .target_dyn_into::<web_sys::HtmlInputElement>()
-                    .map(|el| el.value().trim().parse::<f64>().unwrap_or(f64::NAN))
+                    .map(|el| crate::numparse::parse_f64(el.value().trim()).unwrap_or(f64::NAN))
                     .unwrap_or(f64::NAN);
                 done.emit(Some(x));
             }

@@ -215,7 +215,9 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
                     (b, k, v)
                 })
                 .collect();
-            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            insertion_sort(&mut keyed, |a, b| {
+                a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt()
+            });
             layers[c] = keyed.into_iter().map(|t| t.2).collect();
             for (k, &v) in layers[c].iter().enumerate() {
                 pos[v] = k;
@@ -315,7 +317,7 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
     }
     let mut port_y = vec![0.0; edges.len()];
     for (c, inc) in incoming.iter_mut().enumerate() {
-        inc.sort_by(|a, b| a.0.total_cmp(&b.0));
+        insertion_sort(inc, |a, b| a.0.total_cmp(&b.0).is_lt());
         let k = inc.len() as f64;
         let b = boxes[c];
         let span = (b.h * 0.5).min(16.0 * k);
@@ -358,6 +360,18 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
 }
 
 /// Crossings between adjacent layers (all pairs of segments, fine for ≤ a few hundred).
+/// A stable insertion sort. The layers and port lists it sorts are short (tens of items), and
+/// each `sort_by` instance costs ~3–4 KB of wasm (the std driftsort), this ~150 bytes.
+fn insertion_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
 fn count_crossings(layers: &[Vec<usize>], succs: &[Vec<usize>], pos: &[usize]) -> usize {
     let mut total = 0;
     for l in layers {

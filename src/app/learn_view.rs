@@ -15,6 +15,7 @@ use yew::prelude::*;
 
 use super::clock::{self, Clock};
 use super::graph_view::{NEG, POS};
+use super::plots::Axis;
 use super::text::{full, num};
 use super::text_teach as tt;
 use crate::engine::learn::{DatasetKind, EpochStats, ParamsKind, Trainer};
@@ -407,9 +408,9 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
         .margin(10)
         .x_label_area_size(24)
         .y_label_area_size(56)
-        .build_cartesian_2d(0f64..xm, (lo..hi).log_scale())
+        .build_cartesian_2d(Axis::lin(0.0, xm), Axis::log(lo, hi))
         .ok()?;
-    let font = ("sans-serif", 12).into_font().color(&fg());
+    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
         .max_light_lines(2)
@@ -456,9 +457,9 @@ fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
         .margin(10)
         .x_label_area_size(24)
         .y_label_area_size(56)
-        .build_cartesian_2d(0f64..xm, lo.max(-1.0)..1.005)
+        .build_cartesian_2d(Axis::lin(0.0, xm), Axis::lin(lo.max(-1.0), 1.005))
         .ok()?;
-    let font = ("sans-serif", 12).into_font().color(&fg());
+    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
         .max_light_lines(2)
@@ -596,9 +597,9 @@ fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
         .margin(10)
         .x_label_area_size(24)
         .y_label_area_size(56)
-        .build_cartesian_2d(x0..x1, (lo - pad)..(hi + pad))
+        .build_cartesian_2d(Axis::lin(x0, x1), Axis::lin(lo - pad, hi + pad))
         .ok()?;
-    let font = ("sans-serif", 12).into_font().color(&fg());
+    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
     ch.configure_mesh()
         .light_line_style(grid())
         .max_light_lines(2)

@@ -3,6 +3,7 @@
 //! PC vs BP. A hover readout maps the mouse x to the nearest recorded iteration.
 use std::rc::Rc;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::{HtmlCanvasElement, MouseEvent};
@@ -57,7 +58,65 @@ fn hex(c: &str) -> RGBColor {
 }
 
 fn font(t: Theme) -> TextStyle<'static> {
-    ("sans-serif", 12).into_font().color(&t.fg)
+    (FontFamily::SansSerif, 12).into_font().color(&t.fg)
+}
+
+/// The one axis type of every chart (this module's and the learning panel's): linear or log,
+/// chosen at run time. plotters instantiates its mesh, label and series drawing once per
+/// coordinate type pair; one type instead of two saves that code in the wasm (issue 4). Each
+/// variant behaves exactly as plotters' own `RangedCoordf64` / `LogCoord<f64>`.
+pub enum Axis {
+    Lin(RangedCoordf64),
+    Log(LogCoord<f64>),
+}
+
+impl Axis {
+    pub fn lin(lo: f64, hi: f64) -> Axis {
+        Axis::Lin((lo..hi).into())
+    }
+    pub fn log(lo: f64, hi: f64) -> Axis {
+        Axis::Log((lo..hi).log_scale().into())
+    }
+}
+
+impl Ranged for Axis {
+    type FormatOption = plotters::coord::ranged1d::NoDefaultFormatting;
+    type ValueType = f64;
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        match self {
+            Axis::Lin(a) => a.map(v, limit),
+            Axis::Log(a) => a.map(v, limit),
+        }
+    }
+    fn key_points<H: plotters::coord::ranged1d::KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        match self {
+            Axis::Lin(a) => a.key_points(hint),
+            Axis::Log(a) => a.key_points(hint),
+        }
+    }
+    fn range(&self) -> std::ops::Range<f64> {
+        match self {
+            Axis::Lin(a) => a.range(),
+            Axis::Log(a) => a.range(),
+        }
+    }
+    fn axis_pixel_range(&self, limit: (i32, i32)) -> std::ops::Range<i32> {
+        match self {
+            Axis::Lin(a) => a.axis_pixel_range(limit),
+            Axis::Log(a) => a.axis_pixel_range(limit),
+        }
+    }
+}
+
+impl plotters::coord::ranged1d::ValueFormatter<f64> for Axis {
+    /// plotters' default label of each axis kind (the charts mostly pass their own)
+    fn format_ext(&self, v: &f64) -> String {
+        use plotters::coord::ranged1d::ValueFormatter;
+        match self {
+            Axis::Lin(_) => <RangedCoordf64 as ValueFormatter<f64>>::format(v),
+            Axis::Log(_) => format!("{v:?}"),
+        }
+    }
 }
 
 fn x_max(s: &Series) -> f64 {
@@ -82,7 +141,7 @@ fn draw_energy(c: HtmlCanvasElement, s: &Series, loss: f64, hover: Option<usize>
         .margin(MARGIN)
         .x_label_area_size(XLAB)
         .y_label_area_size(YLAB)
-        .build_cartesian_2d(0f64..x_max(s), lo..hi)
+        .build_cartesian_2d(Axis::lin(0.0, x_max(s)), Axis::lin(lo, hi))
         .ok()?;
     ch.configure_mesh()
         .light_line_style(t.grid)
@@ -159,7 +218,10 @@ fn draw_gap(
         .margin(MARGIN)
         .x_label_area_size(XLAB)
         .y_label_area_size(YLAB)
-        .build_cartesian_2d(0f64..x_max(s), (10f64.powf(lo)..10f64.powf(hi)).log_scale())
+        .build_cartesian_2d(
+            Axis::lin(0.0, x_max(s)),
+            Axis::log(10f64.powf(lo), 10f64.powf(hi)),
+        )
         .ok()?;
     ch.configure_mesh()
         .light_line_style(t.grid)
@@ -267,7 +329,7 @@ fn draw_grads(c: HtmlCanvasElement, info: &GraphInfo, snap: &Snap) -> Option<()>
         .margin(MARGIN)
         .x_label_area_size(XLAB)
         .y_label_area_size(YLAB)
-        .build_cartesian_2d(0f64..n, -m..m)
+        .build_cartesian_2d(Axis::lin(0.0, n), Axis::lin(-m, m))
         .ok()?;
     ch.configure_mesh()
         .light_line_style(t.grid)

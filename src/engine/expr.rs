@@ -241,15 +241,15 @@ fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
                 };
                 return err(l0, c0, format!("bad number `{text}`{hint}"));
             }
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => toks.push(Token {
+            match crate::numparse::parse_f64(&text) {
+                Some(v) if v.is_finite() => toks.push(Token {
                     tok: Tok::Num(v),
                     line: l0,
                     col: c0,
                     text,
                 }),
-                Ok(_) => return err(l0, c0, format!("the number `{text}` is too large")),
-                Err(_) => return err(l0, c0, format!("bad number `{text}`")),
+                Some(_) => return err(l0, c0, format!("the number `{text}` is too large")),
+                None => return err(l0, c0, format!("bad number `{text}`")),
             }
             continue;
         }
@@ -1134,21 +1134,19 @@ fn collapse(mut terms: Vec<Ex>) -> Result<Ex, ExprError> {
     mk(Ek::Add(terms), line, col)
 }
 
-/// The closest candidate within a small edit distance, if any.
+/// The closest candidate within a small edit distance, if any. Case is ignored for ASCII
+/// letters (`char::to_ascii_lowercase`: Unicode case folding would link core's 11 KB case
+/// tables into the wasm; another case of a non-ASCII letter counts as one edit).
 fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let w: Vec<char> = word.to_lowercase().chars().collect();
+    let lower = |s: &str| -> Vec<char> { s.chars().map(|c| c.to_ascii_lowercase()).collect() };
+    let w = lower(word);
     if w.len() > 64 {
         return None;
     }
     let max = if w.len() <= 3 { 1 } else { 2 };
     candidates
         .filter(|c| c.chars().count() <= 64)
-        .map(|c| {
-            (
-                edit_distance(&w, &c.to_lowercase().chars().collect::<Vec<_>>()),
-                c,
-            )
-        })
+        .map(|c| (edit_distance(&w, &lower(c)), c))
         .filter(|(d, _)| *d <= max)
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
@@ -1494,16 +1492,16 @@ pub fn parse(src: &str) -> Result<GraphFile, ExprError> {
             format!("the target `{out}` is used by `{u}`: the target must be the final node, which nothing else uses"),
         );
     }
-    let mut unused: Vec<(&String, &Pos)> = b
+    // the first unused definition in the text (`min_by_key`, not a sort: smaller wasm)
+    let unused = b
         .defined
         .iter()
         .filter(|(n, (kind, _, _))| {
             *kind == Kind::Computed && **n != out && !users.contains_key(n.as_str())
         })
         .map(|(n, (_, pos, _))| (n, pos))
-        .collect();
-    unused.sort_by_key(|(_, p)| (p.line, p.col));
-    if let Some((n, pos)) = unused.first() {
+        .min_by_key(|(_, p)| (p.line, p.col));
+    if let Some((n, pos)) = unused {
         return err(
             pos.line,
             pos.col,

@@ -259,21 +259,16 @@ fn check_finite_tensor(t: &Tensor, place: impl Fn() -> String) -> Result<(), Gra
     }
 }
 
-fn json_error(e: &serde_json::Error) -> GraphError {
-    let msg = e.to_string();
-    // serde appends " at line L column C"; keep the reason only.
-    let reason = match msg.rfind(" at line ") {
-        Some(k) => msg[..k].to_string(),
-        None => msg.clone(),
-    };
+fn json_error(e: &crate::json::JsonError) -> GraphError {
+    let reason = e.message.clone();
     for key in ["output", "target", "nodes", "id", "op"] {
         if reason == format!("missing field `{key}`") {
             if key == "output" || key == "target" || key == "nodes" {
                 return GraphError::MissingKey { key: key.into() };
             }
             return GraphError::Json {
-                line: e.line(),
-                column: e.column(),
+                line: e.line,
+                column: e.column,
                 message: format!("a node has no `{key}` key"),
             };
         }
@@ -284,8 +279,8 @@ fn json_error(e: &serde_json::Error) -> GraphError {
         reason
     };
     GraphError::Json {
-        line: e.line(),
-        column: e.column(),
+        line: e.line,
+        column: e.column,
         message: reason,
     }
 }
@@ -293,7 +288,7 @@ fn json_error(e: &serde_json::Error) -> GraphError {
 impl Graph {
     /// Parse and validate a graph file (JSON text).
     pub fn from_json(s: &str) -> Result<Graph, GraphError> {
-        let file: GraphFile = serde_json::from_str(s).map_err(|e| json_error(&e))?;
+        let file = GraphFile::from_json_text(s).map_err(|e| json_error(&e))?;
         Graph::from_file(&file)
     }
 
@@ -352,7 +347,10 @@ impl Graph {
                 users[q].push(k);
             }
         }
-        let mut ready: BTreeSet<usize> = (0..nf).filter(|&k| missing[k] == 0).collect();
+        // (`extend`, not `collect`: collecting into a B-tree sorts first, which links one more
+        // sort into the wasm; see BENCHMARKS.md, download size)
+        let mut ready = BTreeSet::new();
+        ready.extend((0..nf).filter(|&k| missing[k] == 0));
         let mut order = Vec::with_capacity(nf);
         while let Some(k) = ready.pop_first() {
             order.push(k);
@@ -814,7 +812,8 @@ impl Graph {
     /// Leaf edges are not changed. A levelled graph comes back unchanged.
     pub fn with_identity_levelling(&self) -> (Graph, Vec<String>) {
         let mut f = self.to_file();
-        let mut taken: BTreeSet<String> = self.nodes.iter().map(|n| n.id.clone()).collect();
+        let mut taken = BTreeSet::new();
+        taken.extend(self.nodes.iter().map(|n| n.id.clone()));
         let mut inserted = Vec::new();
         // (position in topological order, chain specs) to insert before that node
         let mut insert_before: Vec<(usize, Vec<NodeSpec>)> = Vec::new();

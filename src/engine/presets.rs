@@ -21,8 +21,8 @@ pub struct Preset {
 impl Preset {
     /// The parsed graph file. The embedded JSON is checked by the tests, so this does not fail
     /// in practice; the `Result` keeps callers free of panics anyway.
-    pub fn graph(&self) -> Result<GraphFile, serde_json::Error> {
-        serde_json::from_str(self.json)
+    pub fn graph(&self) -> Result<GraphFile, crate::json::JsonError> {
+        GraphFile::from_json_text(self.json)
     }
 }
 
