@@ -3,9 +3,8 @@
 // keeps the wasm name section, e.g. add `-g` to data-wasm-opt-params in a copy of index.html:
 //   trunk build --release=true --dist /tmp/profdist index.prof.html
 //   PC_DIST=/tmp/profdist node scripts/cpu-profile.mjs [--rate 4] [--preset rnn3] [--seconds 4]
-import { serve, launch } from '../e2e/harness.js';
+import { serve, launch, arg, openPlaying } from './playing.mjs';
 
-const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
 const RATE = Number(arg('rate', '4'));
 const PRESET = arg('preset', 'rnn3');
 const SECONDS = Number(arg('seconds', '4'));
@@ -13,24 +12,7 @@ const TOP = Number(arg('top', '40'));
 
 const server = await serve();
 const browser = await launch();
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
-const cdp = await context.newCDPSession(page);
-await page.goto(server.url);
-await page.waitForSelector('g.node');
-await cdp.send('Emulation.setCPUThrottlingRate', { rate: RATE });
-await page.selectOption('#preset', PRESET);
-await page.fill('#speed', '5000');
-await page.press('#speed', 'Enter');
-await page.evaluate(() => {
-  const kick = () => {
-    if (!window.__pc.playing) {
-      if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
-      document.querySelector('#play').click();
-    }
-  };
-  kick(); setInterval(kick, 50);
-});
+const { page, cdp } = await openPlaying(browser, server, { rate: RATE, preset: PRESET, eta: arg('eta', '0.002') });
 await page.waitForTimeout(500);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });

@@ -1,25 +1,10 @@
 // DOM mutations per 2 s while playing rnn3 at 5000 ticks/s, by kind and target (what each
 // frame makes the browser restyle, lay out and paint). Usage: node scripts/frame-mutations.mjs [rate]
-import { serve, launch } from '../e2e/harness.js';
+import { serve, launch, openPlaying } from './playing.mjs';
 const rate = Number(process.argv[2] || 4);
 const server = await serve();
 const browser = await launch();
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
-const cdp = await context.newCDPSession(page);
-await page.goto(server.url);
-await page.waitForSelector('g.node');
-await cdp.send('Emulation.setCPUThrottlingRate', { rate });
-await page.selectOption('#preset', 'rnn3');
-await page.fill('#speed', '5000');
-await page.press('#speed', 'Enter');
-await page.evaluate(() => {
-  window.__kicks = 0;
-  const kick = () => { if (!window.__pc.playing) { window.__kicks++;
-      if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
-      document.querySelector('#play').click(); } };
-  kick(); setInterval(kick, 50);
-});
+const { page } = await openPlaying(browser, server, { rate });
 const res = await page.evaluate(() => new Promise(r => {
   const agg = {}; let frames = 0;
   const mo = new MutationObserver(ms => { for (const m of ms) { const t = m.target.nodeType === 3 ? ('#text<' + (m.target.parentNode && m.target.parentNode.nodeName) + '.' + (m.target.parentNode && m.target.parentNode.getAttribute && m.target.parentNode.getAttribute('class')) ) : m.target.nodeName + '.' + (m.target.getAttribute('class')||'');

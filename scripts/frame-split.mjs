@@ -2,9 +2,7 @@
 // Chrome trace totals (script, style, layout, paint) divided by the frames drawn. Optional CSS
 // experiments: each --css value is run as its own variant ('' = as built).
 //   PC_DIST=dist node scripts/frame-split.mjs [--rate 4] [--preset rnn3] [--seconds 3] [--css '#graph{display:none}']…
-import { serve, launch } from '../e2e/harness.js';
-
-const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
+import { serve, launch, arg, openPlaying } from './playing.mjs';
 const RATE = Number(arg('rate', '4'));
 const PRESET = arg('preset', 'rnn3');
 const SECONDS = Number(arg('seconds', '3'));
@@ -18,24 +16,7 @@ const GROUPS = {
   style: ['UpdateLayoutTree'], layout: ['Layout'], paint: ['Paint', 'PrePaint', 'Layerize', 'Commit'],
 };
 for (const css of variants) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await page.goto(server.url);
-  await page.waitForSelector('g.node');
-  if (css) await page.addStyleTag({ content: css });
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate: RATE });
-  await page.selectOption('#preset', PRESET);
-  await page.fill('#speed', '5000');
-  await page.press('#speed', 'Enter');
-  await page.fill('#rate', arg('eta', '0.002'));
-  await page.press('#rate', 'Enter');
-  await page.evaluate(() => {
-    const kick = () => { if (!window.__pc.playing) {
-      if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
-      document.querySelector('#play').click(); } };
-    kick(); setInterval(kick, 50);
-  });
+  const { page, context, cdp } = await openPlaying(browser, server, { rate: RATE, preset: PRESET, eta: arg('eta', '0.002'), css });
   await page.waitForTimeout(300);
   const events = [];
   cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));

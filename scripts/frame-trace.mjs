@@ -1,25 +1,10 @@
 // Where a frame goes while playing rnn3 at 5000 ticks/s: Chrome trace event totals (CDP Tracing,
 // devtools.timeline) over 4 s. Usage: node scripts/frame-trace.mjs [cpu-throttling-rate]
-import { serve, launch } from '../e2e/harness.js';
+import { serve, launch, openPlaying } from './playing.mjs';
 const rate = Number(process.argv[2] || 4);
 const server = await serve();
 const browser = await launch();
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
-const cdp = await context.newCDPSession(page);
-await page.goto(server.url);
-await page.waitForSelector('g.node');
-await cdp.send('Emulation.setCPUThrottlingRate', { rate });
-await page.selectOption('#preset', 'rnn3');
-await page.fill('#speed', '5000');
-await page.press('#speed', 'Enter');
-await page.evaluate(() => {
-  window.__kicks = 0;
-  const kick = () => { if (!window.__pc.playing) { window.__kicks++;
-      if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
-      document.querySelector('#play').click(); } };
-  kick(); setInterval(kick, 50);
-});
+const { page, cdp } = await openPlaying(browser, server, { rate });
 const events=[]; cdp.on("Tracing.dataCollected", d => events.push(...d.value)); const done = new Promise(r => cdp.once("Tracing.tracingComplete", r));
 await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
 

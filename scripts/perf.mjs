@@ -1,5 +1,5 @@
 // Frame-time budget of the playground, measured in headless Chromium against dist/.
-//   node scripts/perf.mjs [--preset rnn3] [--seconds 6]
+//   node scripts/perf.mjs [--preset rnn3] [--seconds 6] [--rates 1,4] [--eta 0.002] [--css '…']
 // For each CPU throttling rate (1× and 4×): loads the page, picks the preset, sets the speed to
 // the maximum, plays, and records requestAnimationFrame intervals and long tasks (> 50 ms) for
 // the given seconds. Also: time from navigation to the first graph drawn, and the gzip size of
@@ -7,9 +7,8 @@
 import zlib from 'node:zlib';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, DIST } from '../e2e/harness.js';
-
-const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : d; };
+import { DIST } from '../e2e/harness.js';
+import { serve, launch, arg, openPlaying } from './playing.mjs';
 const PRESET = arg('preset', 'rnn3');
 const SECONDS = Number(arg('seconds', '6'));
 // --css 'selector { … }': extra CSS injected before playing (experiments: what does a part cost?)
@@ -36,40 +35,19 @@ out.sizes = sizes;
 out.gzip_total = Object.values(sizes).reduce((s, x) => s + x.gzip, 0);
 
 for (const rate of RATES) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await page.addInitScript(() => {
-    window.__perf = { frames: [], long: [], firstGraph: null };
-    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__perf.long.push(e.duration); })
-      .observe({ type: 'longtask', buffered: true });
-    const mo = new MutationObserver(() => {
-      if (!window.__perf.firstGraph && document.querySelector('g.node')) { window.__perf.firstGraph = performance.now(); mo.disconnect(); }
-    });
-    mo.observe(document, { childList: true, subtree: true });
+  const { page, context } = await openPlaying(browser, server, {
+    rate, preset: PRESET, eta: ETA, css: CSS,
+    init: () => {
+      window.__perf = { frames: [], long: [], firstGraph: null };
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__perf.long.push(e.duration); })
+        .observe({ type: 'longtask', buffered: true });
+      const mo = new MutationObserver(() => {
+        if (!window.__perf.firstGraph && document.querySelector('g.node')) { window.__perf.firstGraph = performance.now(); mo.disconnect(); }
+      });
+      mo.observe(document, { childList: true, subtree: true });
+    },
   });
-  await page.goto(server.url);
-  await page.waitForSelector('g.node');
   const firstGraph = await page.evaluate(() => window.__perf.firstGraph);
-  if (CSS) await page.addStyleTag({ content: CSS });
-  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
-  await page.selectOption('#preset', PRESET);
-  await page.fill('#speed', '5000');
-  await page.press('#speed', 'Enter');
-  await page.fill('#rate', ETA);
-  await page.press('#rate', 'Enter');
-  // Keep it busy: whenever the run settles (it pauses itself), reset and play again.
-  await page.evaluate(() => {
-    window.__perf.kicks = 0;
-    const kick = () => {
-      if (!window.__pc.playing) {
-        window.__perf.kicks++;
-        if (window.__pc.settled || window.__pc.status === 'finished') document.querySelector('#reset').click();
-        document.querySelector('#play').click();
-      }
-    };
-    kick(); window.__perf.kicker = setInterval(kick, 50);
-  });
   await page.evaluate(() => { window.__perf.long = []; });
   const frames = await page.evaluate((ms) => new Promise((resolve) => {
     const ts = []; const t0 = performance.now();
@@ -89,7 +67,7 @@ for (const rate of RATES) {
     frame_p95_ms: +quantile(iv, 0.95).toFixed(2),
     frame_max_ms: +Math.max(...iv).toFixed(2),
     long_tasks: long.length,
-    restarts: await page.evaluate(() => window.__perf.kicks),
+    restarts: await page.evaluate(() => window.__kicks),
     longest_task_ms: long.length ? Math.round(Math.max(...long)) : 0,
     ticks_per_frame_budget: 'adaptive',
     view_work_ms: own.render === undefined ? undefined : +own.render.toFixed(2),
