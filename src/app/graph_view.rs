@@ -41,6 +41,9 @@ pub struct GraphProps {
     /// Narrow screens: the stacked one-column layout (fits the width at a legible size).
     #[prop_or_default]
     pub stacked: bool,
+    /// While playing, the long node descriptions keep their last paused words.
+    #[prop_or_default]
+    pub playing: bool,
 }
 
 /// The layout drawn: the layered one, or the one-column one on narrow screens.
@@ -489,12 +492,16 @@ struct NodeAttrs {
     gap: AttrValue,
 }
 
-fn node_attrs(info: &GraphInfo, snap: &Snap) -> Vec<NodeAttrs> {
+fn node_attrs(info: &GraphInfo, snap: &Snap, labels: &[AttrValue]) -> Vec<NodeAttrs> {
     info.nodes
         .iter()
         .zip(&snap.nodes)
-        .map(|(n, s)| NodeAttrs {
-            label: tooltip(n, s).into(),
+        .enumerate()
+        .map(|(i, (n, s))| NodeAttrs {
+            label: labels
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| tooltip(n, s).into()),
             v: join(&s.v).into(),
             eps: join(&s.est).into(),
             bp: join(&s.bp).into(),
@@ -557,9 +564,29 @@ pub fn graph_view(p: &GraphProps) -> Html {
     let geo = use_memo((Same(p.info.clone()), p.stacked), |(i, st)| {
         node_geoms(&i.0, *st)
     });
-    let attrs = use_memo((Same(p.info.clone()), Same(p.snap.clone())), |(i, s)| {
-        node_attrs(&i.0, &s.0)
+    // The long descriptions (title, aria-label: every number at full precision) follow the
+    // snapshot while paused; while playing they keep the last paused state's words, so the
+    // text frames do not rebuild and re-announce 20 long strings several times a second.
+    let held = use_mut_ref(|| (p.info.clone(), p.snap.clone()));
+    if !p.playing || !Rc::ptr_eq(&p.info, &held.borrow().0) {
+        *held.borrow_mut() = (p.info.clone(), p.snap.clone());
+    }
+    let label_snap = held.borrow().1.clone();
+    let labels = use_memo((Same(p.info.clone()), Same(label_snap)), |(i, s)| {
+        i.0.nodes
+            .iter()
+            .zip(&s.0.nodes)
+            .map(|(n, s)| AttrValue::from(tooltip(n, s)))
+            .collect::<Vec<_>>()
     });
+    let attrs = use_memo(
+        (
+            Same(p.info.clone()),
+            Same(p.snap.clone()),
+            Same(labels.clone()),
+        ),
+        |(i, s, l)| node_attrs(&i.0, &s.0, &l.0),
+    );
     let sc = scales(&p.info, &p.snap, p.global);
     {
         // after every render: find the marks, take the plan, paint the newest values
