@@ -153,6 +153,13 @@ test('exports: stand-alone SVG, plots PNG, trace CSV and JSON', async () => {
   assert.match(s, /<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(s, /style="[^"]*fill:/);
   assert.ok(!/var\(--/.test(s), 'no CSS variables left');
+  // the moving marks (drawn in their own layer on the page) are merged in: a disc with a
+  // radius per unit, the edges, the arrow marker
+  const discs = (s.match(/<circle[^>]*\sr="[0-9.]+"[^>]*>/g) || []).length;
+  const units = await page.$$eval('svg.marks circle.est', (cs) => cs.length);
+  assert.ok(units > 0 && discs >= 2 * units, `discs and rings in the file: ${discs} for ${units} units`);
+  assert.equal((s.match(/<path[^>]*marker-end/g) || []).length, await page.$$eval('svg.marks path.edge', (p) => p.length), 'every edge');
+  assert.match(s, /<marker[^>]*id="arrow"/);
   // it renders on its own
   const view = await browser.newPage();
   await view.setContent(`<body style="margin:0;background:#888"><img id="i" src="data:image/svg+xml;base64,${Buffer.from(s).toString('base64')}"></body>`);
