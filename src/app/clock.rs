@@ -147,21 +147,25 @@ thread_local! {
     static SPANS: RefCell<Vec<(&'static str, f64, u32)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Run `f`, adding its duration to the span `name` (see [`spans`]).
-pub fn span<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
-    let t0 = now();
-    let r = f();
-    let dt = now() - t0;
+/// Add `ms` to the span `name` (see [`spans`]).
+pub fn add_span(name: &'static str, ms: f64) {
     SPANS.with(|s| {
         let mut s = s.borrow_mut();
         match s.iter_mut().find(|e| e.0 == name) {
             Some(e) => {
-                e.1 += dt;
+                e.1 += ms;
                 e.2 += 1;
             }
-            None => s.push((name, dt, 1)),
+            None => s.push((name, ms, 1)),
         }
     });
+}
+
+/// Run `f`, adding its duration to the span `name` (see [`spans`]).
+pub fn span<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
+    let t0 = now();
+    let r = f();
+    add_span(name, now() - t0);
     r
 }
 

@@ -124,6 +124,8 @@ pub struct App {
     /// re-rendering the page (see [`graph_view::FrameFeed`]).
     shown_seq: u64,
     feed: graph_view::FrameFeed,
+    /// When a frame asked for a page render: the frame's start (for `clock::span` timings).
+    frame_t0: Option<f64>,
     /// The adaptive tick budget (measures each frame's work).
     budget: FrameBudget,
     /// What the plots and the graph's text (numbers, titles, labels) show: refreshed at most
@@ -587,6 +589,7 @@ impl Component for App {
             last_ts: None,
             shown: Rc::new(vec![]),
             shown_seq: 0,
+            frame_t0: None,
             feed: graph_view::FrameFeed::default(),
             reduced,
             target,
@@ -636,6 +639,11 @@ impl Component for App {
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
         clock::mark_rendered();
+        if let Some(t0) = self.frame_t0.take() {
+            // a page render that a frame started: from the frame's update to here (update,
+            // view, Yew's reconcile of the page and the children's renders)
+            clock::add_span("frame_page_render", clock::now() - t0);
+        }
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
@@ -651,6 +659,7 @@ impl App {
         match msg {
             Msg::Frame(ts) => {
                 let sig = self.frame_sig();
+                let t_frame = clock::now();
                 let dt = self.last_ts.map_or(16.0, |l| (ts - l).clamp(0.0, 250.0));
                 self.last_ts = Some(ts);
                 self.frame_ms += 0.1 * (dt.clamp(1.0, 100.0) - self.frame_ms);
@@ -671,6 +680,7 @@ impl App {
                 if page || (n > 0 && !self.st.playing) {
                     self.publish();
                 }
+                self.frame_t0 = page.then_some(t_frame);
                 page || (moved && !self.feed.send(self.shown_seq, self.shown.clone()))
             }
             Msg::Cmd(cmd) => self.run_cmd(cmd),

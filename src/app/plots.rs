@@ -388,7 +388,7 @@ pub struct PlotsProps {
     pub spread: bool,
 }
 
-/// Run `jobs` one per animation frame, first one now; a job whose generation `gen` is no
+/// Run `jobs` one per animation frame, the first one now; a job whose generation `gen` is no
 /// longer current (newer data arrived) is dropped.
 fn one_per_frame(mut jobs: Vec<Box<dyn FnOnce()>>, gen: Rc<std::cell::Cell<u64>>, mine: u64) {
     if gen.get() != mine || jobs.is_empty() {
@@ -397,6 +397,12 @@ fn one_per_frame(mut jobs: Vec<Box<dyn FnOnce()>>, gen: Rc<std::cell::Cell<u64>>
     let job = jobs.remove(0);
     job();
     super::clock::mark_rendered();
+    next_frame(jobs, gen, mine);
+}
+
+/// [`one_per_frame`] from the next animation frame on (the frame that brought new data
+/// already carries the page's text update).
+fn next_frame(jobs: Vec<Box<dyn FnOnce()>>, gen: Rc<std::cell::Cell<u64>>, mine: u64) {
     if jobs.is_empty() {
         return;
     }
@@ -486,7 +492,7 @@ pub fn plots(p: &PlotsProps) -> Html {
             let mine = gen.get() + 1;
             gen.set(mine);
             if spread {
-                one_per_frame(jobs, gen, mine);
+                next_frame(jobs, gen, mine);
             } else {
                 for job in jobs {
                     job();
