@@ -152,3 +152,40 @@ test('every preset renders without overlap; narrow and dark screens look right',
   await noNonFinite(page);
   assert.deepEqual(errors, []);
 });
+
+test('two rates: while playing the numbers keep moving (a third of the nodes per frame); paused, every node shows the engine', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.waitForSelector('g.node[data-id="y4"]');
+  await select(page, '#preset', 'rnn3');
+  await page.fill('#rate', '0.02');
+  await page.press('#rate', 'Enter');
+  await page.fill('#speed', '300');
+  await page.press('#speed', 'Enter');
+  if (!(await page.evaluate(() => window.__pc.playing))) await page.click('#play');
+  // the numbers as drawn, all computed nodes
+  const texts = () => page.$$eval('svg#graph g.node.computed', (gs) => gs.map((g) =>
+    [...g.querySelectorAll('text.num')].map((t) => t.textContent).join(' | ')).join(' || '));
+  // they keep changing while playing: three different pictures in a row
+  let seen = [await texts()];
+  for (let k = 0; k < 3; k++) {
+    await page.waitForFunction((before) => [...document.querySelectorAll('svg#graph g.node.computed')].map((g) =>
+      [...g.querySelectorAll('text.num')].map((t) => t.textContent).join(' | ')).join(' || ') !== before, seen[seen.length - 1], { timeout: 10000 });
+    seen.push(await texts());
+  }
+  assert.equal(new Set(seen).size, seen.length);
+  // the marks move on frames the page does not render: the discs' radii change between two reads
+  const radii = () => page.$$eval('svg.marks circle.est', (cs) => cs.map((c) => c.getAttribute('r')).join(','));
+  const r0 = await radii();
+  await page.waitForFunction((r) => [...document.querySelectorAll('svg.marks circle.est')].map((c) => c.getAttribute('r')).join(',') !== r, r0);
+  await page.click('#play'); // pause
+  await page.waitForFunction(() => !window.__pc.playing);
+  // paused: every node's ε text is its engine value (data-eps, full precision), rounded
+  await page.waitForFunction(() => [...document.querySelectorAll('svg#graph g.node.computed')].every((g) => {
+    const eps = Number.parseFloat(g.getAttribute('data-eps').split(',')[0]);
+    const t = [...g.querySelectorAll('text.num')].map((x) => x.textContent).find((x) => x.startsWith('ε'));
+    const shown = Number.parseFloat(t.slice(1).trim());
+    return Number.isFinite(shown) && Math.abs(shown - eps) <= 0.02 * Math.abs(eps) + 1e-12;
+  }), null, { timeout: 5000 });
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});

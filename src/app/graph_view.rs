@@ -80,6 +80,8 @@ impl FrameFeed {
         };
         p.latest = (seq, shown);
         p.paint();
+        let k = p.text.bodies.len().div_ceil(3).max(1);
+        p.text.step(k);
         true
     }
 }
@@ -99,6 +101,64 @@ pub struct Painter {
     strokes: Vec<(web_sys::Element, [String; 3])>,
     /// The newest values (frame number, per node per row).
     latest: (u64, Rc<Vec<Vec<f64>>>),
+    /// The nodes' numbers: handed out a few nodes per frame while playing.
+    text: TextFeed,
+}
+
+type Body = (u64, UseStateSetter<Rc<Snap>>, Rc<Snap>);
+
+/// The text snapshot each node body shows. While playing, a new snapshot reaches a third of
+/// the nodes per frame (round robin), so no frame re-renders and re-lays-out every node's
+/// text; paused, all nodes at once.
+#[derive(Default)]
+struct TextFeed {
+    /// Per node: its body's registration number, state setter, and what it shows.
+    bodies: Vec<Option<Body>>,
+    latest: Option<Rc<Snap>>,
+    next: usize,
+    registered: u64,
+}
+
+impl TextFeed {
+    fn register(&mut self, i: usize, set: UseStateSetter<Rc<Snap>>, shows: Rc<Snap>) -> u64 {
+        if self.bodies.len() <= i {
+            self.bodies.resize(i + 1, None);
+        }
+        self.registered += 1;
+        self.bodies[i] = Some((self.registered, set, shows));
+        self.registered
+    }
+
+    fn unregister(&mut self, i: usize, token: u64) {
+        if let Some(b) = self.bodies.get_mut(i) {
+            if b.as_ref().is_some_and(|(t, ..)| *t == token) {
+                *b = None;
+            }
+        }
+    }
+
+    /// Give the latest snapshot to up to `k` bodies that show an older one.
+    fn step(&mut self, k: usize) {
+        let Some(latest) = self.latest.clone() else {
+            return;
+        };
+        let n = self.bodies.len();
+        let mut given = 0;
+        for _ in 0..n {
+            if given >= k {
+                break;
+            }
+            let i = self.next % n;
+            self.next = (i + 1) % n;
+            if let Some((_, set, shows)) = self.bodies[i].as_mut() {
+                if !Rc::ptr_eq(shows, &latest) {
+                    set.set(latest.clone());
+                    *shows = latest.clone();
+                    given += 1;
+                }
+            }
+        }
+    }
 }
 
 fn put(el: &web_sys::Element, last: &mut String, name: &str, value: String) {
@@ -365,7 +425,9 @@ fn lock(x: f64, y: f64) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct BodyProps {
     pub info: Same<GraphInfo>,
-    pub snap: Same<Snap>,
+    /// The snapshot shown when the body mounts; later ones arrive through `painter`.
+    pub initial: Initial,
+    pub painter: Same<RefCell<Painter>>,
     pub i: usize,
     pub stacked: bool,
     /// The full-precision description (also the node's `aria-label`; computed once).
@@ -377,13 +439,38 @@ pub struct BodyProps {
 /// the frame loop's re-render of [`GraphView`] skips it while its snapshot is unchanged.
 #[function_component(NodeBody)]
 pub fn node_body(p: &BodyProps) -> Html {
-    super::clock::span("view_node_body", || node_body_html(p))
+    let snap = use_state(|| p.initial.0.clone());
+    {
+        let (painter, set, shows) = (p.painter.0.clone(), snap.setter(), (*snap).clone());
+        use_effect_with(p.i, move |&i| {
+            let token = painter
+                .try_borrow_mut()
+                .map(|mut pt| pt.text.register(i, set, shows))
+                .ok();
+            move || {
+                if let (Some(t), Ok(mut pt)) = (token, painter.try_borrow_mut()) {
+                    pt.text.unregister(i, t);
+                }
+            }
+        });
+    }
+    super::clock::span("view_node_body", || node_body_html(p, &snap))
 }
 
-fn node_body_html(p: &BodyProps) -> Html {
+/// A prop read only when the component mounts: it never makes the component re-render.
+#[derive(Clone)]
+pub struct Initial(pub Rc<Snap>);
+
+impl PartialEq for Initial {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+fn node_body_html(p: &BodyProps, snap: &Snap) -> Html {
     let (Some(n), Some(s), Some(r)) = (
         p.info.0.nodes.get(p.i),
-        p.snap.0.nodes.get(p.i),
+        snap.nodes.get(p.i),
         lay_of(&p.info.0, p.stacked).boxes.get(p.i),
     ) else {
         return html! {};
@@ -593,6 +680,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         let (painter, svg) = (painter.clone(), svg.clone());
         let (info, shown, seq, sc) = (p.info.clone(), p.shown.clone(), p.seq, sc.clone());
         let stacked = p.stacked;
+        let (text_snap, playing) = (p.snap.clone(), p.playing);
         use_effect(move || {
             if let (Ok(mut pt), Some(el)) =
                 (painter.try_borrow_mut(), svg.cast::<web_sys::Element>())
@@ -613,16 +701,31 @@ pub fn graph_view(p: &GraphProps) -> Html {
                 }
                 pt.attach(&el);
                 pt.paint();
+                // the nodes' numbers: all at once when paused, else a few per frame
+                pt.text.latest = Some(text_snap.clone());
+                if !playing {
+                    let n = pt.text.bodies.len();
+                    pt.text.step(n);
+                }
             }
             super::clock::mark_rendered();
         });
     }
-    super::clock::span("view_graph", || graph_html(p, &svg, &sc, &geo, &attrs))
+    super::clock::span("view_graph", || {
+        graph_html(p, &svg, &painter, &sc, &geo, &attrs)
+    })
 }
 
 type Geoms = (Vec<NodeGeom>, Vec<AttrValue>);
 
-fn graph_html(p: &GraphProps, svg: &NodeRef, sc: &[f64], geo: &Geoms, attrs: &[NodeAttrs]) -> Html {
+fn graph_html(
+    p: &GraphProps,
+    svg: &NodeRef,
+    painter: &Rc<RefCell<Painter>>,
+    sc: &[f64],
+    geo: &Geoms,
+    attrs: &[NodeAttrs],
+) -> Html {
     let info = &p.info;
     let lay = lay_of(info, p.stacked);
     let (geoms, paths) = (&geo.0, &geo.1);
@@ -659,7 +762,8 @@ fn graph_html(p: &GraphProps, svg: &NodeRef, sc: &[f64], geo: &Geoms, attrs: &[N
                 data-v={at.v.clone()} data-eps={at.eps.clone()} data-bp={at.bp.clone()} data-gap={at.gap.clone()}
                 transform={gm.transform.clone()}
                 tabindex="0" role="img" aria-label={at.label.clone()}>
-                <NodeBody info={Same(info.clone())} snap={Same(p.snap.clone())} {i} stacked={p.stacked} title={at.label.clone()} />
+                <NodeBody key={format!("{:p}/{i}", Rc::as_ptr(info))} info={Same(info.clone())} initial={Initial(p.snap.clone())}
+                    painter={Same(painter.clone())} {i} stacked={p.stacked} title={at.label.clone()} />
             </g>
         }
     });
