@@ -53,6 +53,8 @@ test('the demo page loads two embeds that size themselves, obey the host and tal
   assert.ok(await w1.evaluate(chromeHidden), 'no page chrome (the h1 stays for screen readers only)');
   assert.equal(await w1.evaluate(() => getComputedStyle(document.querySelector('.plots-panel')).display), 'none');
   assert.equal(await w1.evaluate(() => getComputedStyle(document.querySelector('#story')).display), 'none');
+  // without the controls panel, no control shows: not the replay scrubber either
+  assert.equal(await w1.evaluate(() => getComputedStyle(document.querySelector('.replay')).display), 'none');
   const open = await w1.getAttribute('.open-full a', 'href');
   assert.ok(open.startsWith(`${origin}/index.html#`) && !open.includes('embed='), open);
   assert.equal(await w1.getAttribute('.open-full a', 'target'), '_blank');
