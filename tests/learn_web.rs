@@ -1,15 +1,13 @@
 //! The learning panel in headless Chromium: PC and BP from the same start, both losses fall.
 #![cfg(target_arch = "wasm32")]
+mod common;
+use common::*;
 use pc_playground::app::learn_view::LearnPanel;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(ms: u64) {
-    yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
-}
 
 fn value(root: &Element, sel: &str) -> f64 {
     root.query_selector(sel)

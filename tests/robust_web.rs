@@ -1,6 +1,8 @@
 //! Robustness and accessibility component tests in headless Chromium (wasm-bindgen-test):
 //! hostile node ids render as text, the table view, the live region, the theme.
 #![cfg(target_arch = "wasm32")]
+mod common;
+use common::*;
 use std::rc::Rc;
 
 use pc_playground::app::graph_view::GraphView;
@@ -8,49 +10,17 @@ use pc_playground::app::sim::Sim;
 use pc_playground::app::table_view::TableView;
 use pc_playground::app::{App, AppProps};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement};
+use web_sys::Element;
 use yew::prelude::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(ms: u64) {
-    yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
-}
-
-/// Let a frame pass, then wait until Yew has run every pending render and effect.
-async fn settle() {
-    sleep(16).await;
-    yew::scheduler::flush().await;
-}
-
-fn new_root() -> Element {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    root
-}
 
 async fn mount_app() -> Element {
     let root = new_root();
     yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false }).render();
     sleep(60).await;
     root
-}
-
-fn q(root: &Element, sel: &str) -> Element {
-    root.query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element {sel}"))
-}
-
-fn click(root: &Element, sel: &str) {
-    q(root, sel).dyn_into::<HtmlElement>().unwrap().click();
-}
-
-fn text(root: &Element, sel: &str) -> String {
-    q(root, sel).text_content().unwrap_or_default()
 }
 
 const EVIL: &str = "<img src=x onerror=alert(1)>";

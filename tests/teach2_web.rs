@@ -1,24 +1,16 @@
 //! The teaching layer in headless Chromium: hover / focus cards with the engine's numbers, the
 //! locality lens, slow motion and inline editing.
 #![cfg(target_arch = "wasm32")]
+mod common;
+use common::*;
 use pc_playground::app::sim::Sim;
 use pc_playground::app::{presets, App, AppProps};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement};
+use web_sys::{Element, Event, EventInit, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(ms: u64) {
-    yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
-}
-
-/// Let a frame pass, then wait until Yew has run every pending render and effect.
-async fn settle() {
-    sleep(16).await;
-    yew::scheduler::flush().await;
-}
 
 thread_local! {
     /// The apps mounted by earlier tests: destroyed before the next mount, so no old app keeps
@@ -75,16 +67,6 @@ async fn wait_phase(root: &Element, want: &str) {
     }
     sleep(20).await;
     assert_eq!(now(root).as_deref(), Some(want));
-}
-
-fn q(root: &Element, sel: &str) -> Element {
-    root.query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element {sel}"))
-}
-
-fn click(root: &Element, sel: &str) {
-    q(root, sel).dyn_into::<HtmlElement>().unwrap().click();
 }
 
 fn fire(el: &Element, kind: &str) {

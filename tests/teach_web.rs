@@ -1,5 +1,7 @@
 //! Teaching layer in headless Chromium: the editor, the replay scrubber, the exports.
 #![cfg(target_arch = "wasm32")]
+mod common;
+use common::*;
 use pc_playground::app::editor::{check, file_text};
 use pc_playground::app::export::{csv, graph_json, history_json};
 use pc_playground::app::sim::Sim;
@@ -10,10 +12,6 @@ use wasm_bindgen_test::*;
 use web_sys::{Element, Event, EventInit, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(ms: u64) {
-    yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
-}
 
 /// Mount a paused App in a fresh div. Drop the handle at the end of the test (the App is
 /// destroyed, so apps of earlier tests do not keep playing and loading the page).
@@ -43,16 +41,6 @@ impl Drop for Unmount {
             h.destroy();
         }
     }
-}
-
-fn q(root: &Element, sel: &str) -> Element {
-    root.query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element {sel}"))
-}
-
-fn text(root: &Element, sel: &str) -> String {
-    q(root, sel).text_content().unwrap_or_default()
 }
 
 /// Wait (up to 3 s) until `cond` holds; the machine may be busy, so no fixed sleeps.

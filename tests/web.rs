@@ -1,22 +1,14 @@
 //! Component tests in headless Chromium (wasm-bindgen-test).
 #![cfg(target_arch = "wasm32")]
+mod common;
+use common::*;
 use pc_playground::app::sim::Sim;
 use pc_playground::app::{presets, App, AppProps};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlSelectElement};
+use web_sys::{Element, Event, EventInit, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(ms: u64) {
-    yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
-}
-
-/// Let a frame pass, then wait until Yew has run every pending render and effect.
-async fn settle() {
-    sleep(16).await;
-    yew::scheduler::flush().await;
-}
 
 /// Mount a paused App in a fresh div.
 async fn mount() -> Element {
@@ -33,20 +25,6 @@ async fn mount() -> Element {
     yew::Renderer::<App>::with_root_and_props(root.clone(), AppProps { autoplay: false }).render();
     sleep(60).await;
     root
-}
-
-fn q(root: &Element, sel: &str) -> Element {
-    root.query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element {sel}"))
-}
-
-fn click(root: &Element, sel: &str) {
-    q(root, sel).dyn_into::<HtmlElement>().unwrap().click();
-}
-
-fn text(root: &Element, sel: &str) -> String {
-    q(root, sel).text_content().unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
