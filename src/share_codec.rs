@@ -73,6 +73,7 @@ pub enum Theme {
 }
 
 impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::Auto, Theme::Light, Theme::Dark];
     pub fn key(self) -> &'static str {
         match self {
             Theme::Auto => "auto",

@@ -209,7 +209,7 @@ pub fn apply_theme(theme: Theme, system_dark: bool) {
     {
         let resolved = resolve(theme, system_dark);
         let _ = el.set_attribute("data-theme", resolved);
-        let _ = el.set_attribute("data-theme-choice", theme.name());
+        let _ = el.set_attribute("data-theme-choice", theme.key());
         // the theme's series palette as `--c0` … `--c5` (swatches and plot keys use them)
         if let Ok(h) = el.dyn_into::<web_sys::HtmlElement>() {
             let style = h.style();
@@ -246,13 +246,13 @@ pub fn stored_theme() -> Option<Theme> {
     let s = storage()?;
     call(&s, "getItem", &[STORAGE_KEY])?
         .as_string()
-        .and_then(|v| Theme::parse(&v))
+        .and_then(|v| Theme::parse(v.trim()))
 }
 
 /// Remember the visitor's choice (only called from a click on the toggle).
 pub fn store_theme(t: Theme) {
     if let Some(s) = storage() {
-        let _ = call(&s, "setItem", &[STORAGE_KEY, t.name()]);
+        let _ = call(&s, "setItem", &[STORAGE_KEY, t.key()]);
     }
 }
 
@@ -282,7 +282,7 @@ pub fn theme_toggle(p: &ThemeToggleProps) -> Html {
             Theme::Dark => "Dark colours",
         };
         html! {
-            <button type="button" id={format!("theme-{}", t.name())} aria-pressed={(p.theme == t).to_string()}
+            <button type="button" id={format!("theme-{}", t.key())} aria-pressed={(p.theme == t).to_string()}
                 title={hint} {onclick}>{ label }</button>
         }
     });

@@ -191,10 +191,8 @@ impl Hub {
         }
         apply_presentation(&d.link.view);
         // the link's `theme=` drives the one theme field (a11y puts it on <html data-theme>)
-        if let Some(t) = crate::app::state::Theme::parse(d.link.view.theme.key()) {
-            if t != crate::app::state::Theme::Auto {
-                st.apply(Cmd::SetTheme(t));
-            }
+        if d.link.view.theme != crate::app::state::Theme::Auto {
+            st.apply(Cmd::SetTheme(d.link.view.theme));
         }
         d.link
     }

@@ -206,12 +206,11 @@ impl Painter {
         for ((el, last), &(i, k, rmax)) in self.discs.iter_mut().zip(&self.units) {
             let est = shown.get(i).and_then(|v| v.get(k)).copied().unwrap_or(0.0);
             let scale = self.scales.get(i).copied().unwrap_or(1.0);
-            let [r, fill, op] = last;
+            let [r, fill, _] = last;
             put(el, r, "r", fx(radius(est, scale, rmax), 1));
             // opaque: the size carries the magnitude, so the sign colour keeps 3:1 on the
             // unit background (WCAG 1.4.11)
             put(el, fill, "fill", sign_colour(est).to_string());
-            let _ = op;
         }
         for ((el, last), &to) in self.strokes.iter_mut().zip(&self.edges) {
             // the error flowing back along the edge: the child's error relative to its scale
@@ -597,11 +596,13 @@ fn node_attrs(info: &GraphInfo, snap: &Snap, labels: &[AttrValue]) -> Vec<NodeAt
         .collect()
 }
 
-/// Per graph: each node's place and its units' centres, as attribute strings.
+/// Per graph: each node's place and its units' centres, as attribute strings, and the
+/// largest disc radius.
 struct NodeGeom {
     transform: AttrValue,
     index: AttrValue,
     units: Vec<(AttrValue, AttrValue, AttrValue)>,
+    rmax: f64,
 }
 
 fn node_geoms(info: &GraphInfo, stacked: bool) -> (Vec<NodeGeom>, Vec<AttrValue>) {
@@ -625,6 +626,7 @@ fn node_geoms(info: &GraphInfo, stacked: bool) -> (Vec<NodeGeom>, Vec<AttrValue>
                         )
                     })
                     .collect(),
+                rmax: g.rmax,
             }
         })
         .collect();
@@ -632,10 +634,11 @@ fn node_geoms(info: &GraphInfo, stacked: bool) -> (Vec<NodeGeom>, Vec<AttrValue>
     (nodes, edges)
 }
 
-/// The graph. Re-rendered on every animation frame while playing, so it is split by rate:
-/// `snap` (the text snapshot, ≤ 15 Hz while playing) drives the numbers, titles, labels and
-/// data attributes; `shown` (the smoothed PC values, every frame) drives the discs and the
-/// edge strokes. Strings that depend only on the graph or only on the snapshot are memoised.
+/// The graph, split by rate: it re-renders with the text snapshot `snap` (≤ 15 Hz while
+/// playing), which drives the labels and data attributes; the smoothed PC values arrive on
+/// every frame through `feed` and the [`Painter`] writes them into the discs and edge strokes
+/// without a render; the nodes' numbers follow through the [`TextFeed`]. Strings that depend
+/// only on the graph or only on the snapshot are memoised.
 #[function_component(GraphView)]
 pub fn graph_view(p: &GraphProps) -> Html {
     let painter = use_mut_ref(Painter::default);
@@ -679,20 +682,18 @@ pub fn graph_view(p: &GraphProps) -> Html {
         // after every render: find the marks, take the plan, paint the newest values
         let (painter, svg) = (painter.clone(), svg.clone());
         let (info, shown, seq, sc) = (p.info.clone(), p.shown.clone(), p.seq, sc.clone());
+        let geo = geo.clone();
         let stacked = p.stacked;
         let (text_snap, playing) = (p.snap.clone(), p.playing);
         use_effect(move || {
             if let (Ok(mut pt), Some(el)) =
                 (painter.try_borrow_mut(), svg.cast::<web_sys::Element>())
             {
-                pt.units = info
-                    .nodes
+                pt.units = geo
+                    .0
                     .iter()
                     .enumerate()
-                    .flat_map(|(i, n)| {
-                        let g = geom(n, lay_of(&info, stacked).boxes.get(i).map_or(0.0, |r| r.w));
-                        (0..g.rows).map(move |k| (i, k, g.rmax))
-                    })
+                    .flat_map(|(i, g)| (0..g.units.len()).map(move |k| (i, k, g.rmax)))
                     .collect();
                 pt.edges = lay_of(&info, stacked).edges.iter().map(|e| e.to).collect();
                 pt.scales = sc;
@@ -769,7 +770,7 @@ fn graph_html(
     });
     let marks = info.nodes.iter().enumerate().map(|(i, n)| {
         let (gm, s) = (&geoms[i], &p.snap.nodes[i]);
-        let rmax = geom(n, lay.boxes[i].w).rmax;
+        let rmax = gm.rmax;
         let cls = if n.kind == Kind::Computed { "error-unit" } else { "grad-unit" };
         let units = gm.units.iter().enumerate().map(|(k, (dk, cx, cy))| {
             let bp = s.bp.get(k).copied().unwrap_or(0.0);

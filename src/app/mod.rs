@@ -346,7 +346,7 @@ impl App {
         set("renderMs", f(self.budget.render_ms));
         set("plotMs", f(clock::plot_ms()));
         set("spans", clock::spans());
-        set("theme", JsValue::from_str(self.st.theme.name()));
+        set("theme", JsValue::from_str(self.st.theme.key()));
         let _ = js_sys::Reflect::set(&w, &JsValue::from_str("__pc"), &o);
     }
 

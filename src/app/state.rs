@@ -58,28 +58,9 @@ pub enum Status {
     Diverged,
 }
 
-/// The page's colour theme: light, dark, or the system's (`prefers-color-scheme`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Theme {
-    #[default]
-    Auto,
-    Light,
-    Dark,
-}
-
-impl Theme {
-    pub const ALL: [Theme; 3] = [Theme::Auto, Theme::Light, Theme::Dark];
-    pub fn name(self) -> &'static str {
-        match self {
-            Theme::Auto => "auto",
-            Theme::Light => "light",
-            Theme::Dark => "dark",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Theme> {
-        Theme::ALL.into_iter().find(|t| t.name() == s.trim())
-    }
-}
+/// The page's colour theme: light, dark, or the system's (`prefers-color-scheme`); the same
+/// type the share link carries.
+pub use crate::share_codec::Theme;
 
 impl Status {
     pub fn name(self) -> &'static str {
