@@ -173,7 +173,7 @@ test('shortcuts act only while the widget has focus; Space on a button does not 
   assert.equal(await page.textContent('#iter'), '0', 'keys outside the widget do nothing');
   await page.focus('#step');
   await page.keyboard.press('s');
-  assert.equal(await page.textContent('#iter'), '1', 'inside the widget, s steps');
+  await eventually(() => page.textContent('#iter'), '1', { label: 'inside the widget, s steps' });
   await page.focus('#play');
   await page.keyboard.press(' ');
   assert.equal(await page.evaluate(() => window.__pc.playing), true, 'Space on Play plays once');
@@ -265,7 +265,7 @@ test('theme in a sandboxed iframe (localStorage throws): the app runs and the to
   await frame.click('#theme-dark');
   assert.equal(await frame.getAttribute('html', 'data-theme'), 'dark');
   await frame.click('#step');
-  assert.equal(await frame.textContent('#iter'), '1');
+  await eventually(() => frame.textContent('#iter'), '1', { label: '#iter in the sandboxed frame' });
   // Known: in an opaque-origin frame the stylesheets' SRI check needs CORS-mode requests
   // (Trunk emits integrity without crossorigin), so Chromium blocks the CSS; the app still runs.
   assert.deepEqual(errors.filter((e) => !/Subresource Integrity/.test(e)), []);

@@ -1,7 +1,7 @@
 // The playground end to end: first screen, relaxation, Z-IL exactness, divergence guard, looks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, shot } from './harness.js';
+import { serve, launch, openPage, shot, eventually } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -58,9 +58,10 @@ test('keyboard: space pauses, s steps, r resets while the widget has focus', asy
   await page.focus('.app');
   await page.keyboard.press('s');
   await page.keyboard.press('ArrowRight');
-  assert.equal(await page.textContent('#iter'), '2');
+  const iter = () => page.textContent('#iter');
+  await eventually(iter, '2', { label: '#iter after s, →' });
   await page.keyboard.press('r');
-  assert.equal(await page.textContent('#iter'), '0');
+  await eventually(iter, '0', { label: '#iter after r' });
   await page.keyboard.press(' ');
   await page.waitForFunction(() => window.__pc.step > 3);
   await page.keyboard.press(' ');

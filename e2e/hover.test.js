@@ -23,7 +23,7 @@ test('hover card: y2 after 5 fixed-prediction steps matches the reference vector
   const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await page.waitForSelector('g.node[data-id="y2"]');
   for (let k = 0; k < 5; k++) await page.click('#step');
-  assert.equal(await page.textContent('#iter'), '5');
+  await eventually(() => page.textContent('#iter'), '5', { label: '#iter' });
   await page.hover('g.node[data-id="y2"] .card');
   await page.waitForSelector('#card[data-node="y2"]');
   const snap = ref.variants.fixed_pred.find((s) => s.step === 5);
@@ -112,7 +112,7 @@ test('direct manipulation: dragging the input changes it and restarts; clicking 
   const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await page.waitForSelector('g.node[data-id="y0"]');
   for (let k = 0; k < 4; k++) await page.click('#step');
-  assert.equal(await page.textContent('#iter'), '4');
+  await eventually(() => page.textContent('#iter'), '4', { label: '#iter' });
   const v0 = Number(await page.getAttribute('g.node[data-id="y0"]', 'data-v'));
   const box = await page.locator('g.node[data-id="y0"] .card').boundingBox();
   const x = box.x + box.width / 2, y = box.y + box.height / 2;

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, shot } from './harness.js';
+import { serve, launch, openPage, shot, eventually } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve({ prefix: '/some/sub/path/' }); browser = await launch(); });
@@ -21,7 +21,7 @@ test('the app loads under a sub-path, renders, reacts to a click and requests no
   assert.ok(painted > 1000, `chart drawn (${painted} non-white pixels)`);
   await page.click('#step');
   await page.click('#step');
-  assert.equal(await page.textContent('#iter'), '2');
+  await eventually(() => page.textContent('#iter'), '2', { label: '#iter' });
   await shot(page, 'shell');
   assert.deepEqual(errors, []);
   assert.deepEqual(requests.filter((u) => !u.startsWith(origin)), [], 'no third-party requests');
