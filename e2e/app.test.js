@@ -154,7 +154,7 @@ test('every preset renders without overlap; narrow and dark screens look right',
   assert.deepEqual(errors, []);
 });
 
-test('two rates: while playing the numbers keep moving (a third of the nodes per frame); paused, every node shows the engine', async () => {
+test('two rates: while playing the numbers keep moving (each page render writes them all); paused, every node shows the engine', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.waitForSelector('g.node[data-id="y4"]');
   await select(page, '#preset', 'rnn3');

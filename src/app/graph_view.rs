@@ -80,8 +80,6 @@ impl FrameFeed {
         };
         p.latest = (seq, shown);
         p.paint();
-        let k = p.text.bodies.len().div_ceil(3).max(1);
-        p.text.step(k);
         true
     }
 }
@@ -101,64 +99,10 @@ pub struct Painter {
     strokes: Vec<(web_sys::Element, [String; 3])>,
     /// The newest values (frame number, per node per row).
     latest: (u64, Rc<Vec<Vec<f64>>>),
-    /// The nodes' numbers: handed out a few nodes per frame while playing.
-    text: TextFeed,
-}
-
-type Body = (u64, UseStateSetter<Rc<Snap>>, Rc<Snap>);
-
-/// The text snapshot each node body shows. While playing, a new snapshot reaches a third of
-/// the nodes per frame (round robin), so no frame re-renders and re-lays-out every node's
-/// text; paused, all nodes at once.
-#[derive(Default)]
-struct TextFeed {
-    /// Per node: its body's registration number, state setter, and what it shows.
-    bodies: Vec<Option<Body>>,
-    latest: Option<Rc<Snap>>,
-    next: usize,
-    registered: u64,
-}
-
-impl TextFeed {
-    fn register(&mut self, i: usize, set: UseStateSetter<Rc<Snap>>, shows: Rc<Snap>) -> u64 {
-        if self.bodies.len() <= i {
-            self.bodies.resize(i + 1, None);
-        }
-        self.registered += 1;
-        self.bodies[i] = Some((self.registered, set, shows));
-        self.registered
-    }
-
-    fn unregister(&mut self, i: usize, token: u64) {
-        if let Some(b) = self.bodies.get_mut(i) {
-            if b.as_ref().is_some_and(|(t, ..)| *t == token) {
-                *b = None;
-            }
-        }
-    }
-
-    /// Give the latest snapshot to up to `k` bodies that show an older one.
-    fn step(&mut self, k: usize) {
-        let Some(latest) = self.latest.clone() else {
-            return;
-        };
-        let n = self.bodies.len();
-        let mut given = 0;
-        for _ in 0..n {
-            if given >= k {
-                break;
-            }
-            let i = self.next % n;
-            self.next = (i + 1) % n;
-            if let Some((_, set, shows)) = self.bodies[i].as_mut() {
-                if !Rc::ptr_eq(shows, &latest) {
-                    set.set(latest.clone());
-                    *shows = latest.clone();
-                    given += 1;
-                }
-            }
-        }
-    }
+    /// The nodes' numbers: per node, its `text.num` elements (document order) and what was
+    /// last written into each; per node, which numbers it shows (computed?, vector?, rows).
+    nums: Vec<Vec<(web_sys::Element, String)>>,
+    num_plan: Vec<(bool, bool, usize)>,
 }
 
 fn put(el: &web_sys::Element, last: &mut String, name: &str, value: String) {
@@ -195,6 +139,57 @@ impl Painter {
         };
         keep(all("circle.est"), &mut self.discs);
         keep(all("path.edge"), &mut self.strokes);
+    }
+
+    /// Find the numbers' `text.num` elements of the text layer just rendered, per node.
+    fn attach_text(&mut self, svg: &web_sys::Element) {
+        let Ok(groups) = svg.query_selector_all("g.node") else {
+            return;
+        };
+        let mut old = std::mem::take(&mut self.nums);
+        for gi in 0..groups.length() {
+            let Some(g) = groups
+                .item(gi)
+                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+            else {
+                continue;
+            };
+            let list = g.query_selector_all("text.num").ok();
+            let els = (0..list.as_ref().map_or(0, |l| l.length()))
+                .filter_map(|j| list.as_ref()?.item(j))
+                .filter_map(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok());
+            let was = old.get_mut(gi as usize);
+            let kept = els
+                .enumerate()
+                .map(|(j, e)| match was.as_ref().and_then(|w| w.get(j)) {
+                    // an element kept from the last render keeps what was written into it
+                    Some((o, last)) if *o == e => (e, last.clone()),
+                    _ => (e, String::new()),
+                })
+                .collect();
+            self.nums.push(kept);
+        }
+        old.clear();
+    }
+
+    /// Write the text snapshot's numbers into the nodes' `text.num` elements (only the ones
+    /// whose text changed). The numbers are written here, never by Yew (the view renders the
+    /// elements empty), so one writer owns them and a page render updates every node's
+    /// numbers in one go: any text change makes the browser repaint the whole text layer, so
+    /// they all land on the same frame.
+    fn write_text(&mut self, snap: &Snap) {
+        for ((els, &(computed, vec, rows)), s) in
+            self.nums.iter_mut().zip(&self.num_plan).zip(&snap.nodes)
+        {
+            let slots = row_nums(computed, vec);
+            let texts = (0..rows).flat_map(|k| slots.iter().map(move |sl| num_text(sl.0, s, k)));
+            for ((el, last), t) in els.iter_mut().zip(texts) {
+                if *last != t {
+                    el.set_text_content(Some(&t));
+                    *last = t;
+                }
+            }
+        }
     }
 
     /// Write the newest values into the marks.
@@ -424,52 +419,70 @@ fn lock(x: f64, y: f64) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct BodyProps {
     pub info: Same<GraphInfo>,
-    /// The snapshot shown when the body mounts; later ones arrive through `painter`.
-    pub initial: Initial,
-    pub painter: Same<RefCell<Painter>>,
     pub i: usize,
     pub stacked: bool,
     /// The full-precision description (also the node's `aria-label`; computed once).
     pub title: AttrValue,
 }
 
-/// Everything of a node that changes at most with the text snapshot (≤ 15 Hz while playing):
-/// the card, labels, numbers, value units, unit backgrounds and the `<title>`. A component, so
-/// the frame loop's re-render of [`GraphView`] skips it while its snapshot is unchanged.
+/// What of a node changes only with the graph: the card, labels, value units, unit
+/// backgrounds, the `<title>`, and the (empty) elements of its numbers, which the [`Painter`]
+/// writes with each text snapshot. A component, so the graph's re-render at the text rate
+/// skips it.
 #[function_component(NodeBody)]
 pub fn node_body(p: &BodyProps) -> Html {
-    let snap = use_state(|| p.initial.0.clone());
-    {
-        let (painter, set, shows) = (p.painter.0.clone(), snap.setter(), (*snap).clone());
-        use_effect_with(p.i, move |&i| {
-            let token = painter
-                .try_borrow_mut()
-                .map(|mut pt| pt.text.register(i, set, shows))
-                .ok();
-            move || {
-                if let (Some(t), Ok(mut pt)) = (token, painter.try_borrow_mut()) {
-                    pt.text.unregister(i, t);
-                }
-            }
-        });
-    }
-    super::clock::span("view_node_body", || node_body_html(p, &snap))
+    super::clock::span("view_node_body", || node_body_html(p))
 }
 
-/// A prop read only when the component mounts: it never makes the component re-render.
-#[derive(Clone)]
-pub struct Initial(pub Rc<Snap>);
+/// One number of a unit row: which, at what x, at what offset from the row's centre, muted?
+#[derive(Clone, Copy)]
+enum Num {
+    V,
+    Mu,
+    Eps,
+    Delta,
+    Value,
+    Grad,
+    ValueGrad,
+}
 
-impl PartialEq for Initial {
-    fn eq(&self, _: &Self) -> bool {
-        true
+type Slot = (Num, &'static str, f64, bool);
+
+/// The numbers of one unit row, in document order.
+fn row_nums(computed: bool, vec: bool) -> &'static [Slot] {
+    match (computed, vec) {
+        (true, true) => &[(Num::V, "24", 3.5, false), (Num::Eps, "88", 3.5, false)],
+        (true, false) => &[
+            (Num::V, "28", -3.0, false),
+            (Num::Mu, "28", 11.0, true),
+            (Num::Eps, "94", -3.0, false),
+            (Num::Delta, "94", 11.0, true),
+        ],
+        (false, true) => &[(Num::ValueGrad, "10", 3.5, false)],
+        (false, false) => &[
+            (Num::Value, "10", -4.0, false),
+            (Num::Grad, "10", 10.0, true),
+        ],
     }
 }
 
-fn node_body_html(p: &BodyProps, snap: &Snap) -> Html {
-    let (Some(n), Some(s), Some(r)) = (
+/// The text of one number of unit `k`.
+fn num_text(f: Num, s: &NodeSnap, k: usize) -> String {
+    let at = |xs: &[f64]| short(xs.get(k).copied().unwrap_or(0.0));
+    match f {
+        Num::V => format!("v {}", at(&s.v)),
+        Num::Mu => format!("μ {}", at(&s.mu)),
+        Num::Eps => format!("ε {}", at(&s.est)),
+        Num::Delta => format!("δ {}", at(&s.bp)),
+        Num::Value => format!("= {}", at(&s.v)),
+        Num::Grad => format!("ĝ {}", at(&s.est)),
+        Num::ValueGrad => format!("{}  ĝ {}", at(&s.v), at(&s.est)),
+    }
+}
+
+fn node_body_html(p: &BodyProps) -> Html {
+    let (Some(n), Some(r)) = (
         p.info.0.nodes.get(p.i),
-        snap.nodes.get(p.i),
         lay_of(&p.info.0, p.stacked).boxes.get(p.i),
     ) else {
         return html! {};
@@ -479,46 +492,16 @@ fn node_body_html(p: &BodyProps, snap: &Snap) -> Html {
     let g = geom(n, r.w);
     let rows_html = (0..g.rows).map(|k| {
         let cy = g.cy(k);
-        let v = s.v.get(k).copied().unwrap_or(0.0);
-        let true_est = s.est.get(k).copied().unwrap_or(0.0);
-        let bp = s.bp.get(k).copied().unwrap_or(0.0);
-        let mu = s.mu.get(k).copied().unwrap_or(0.0);
         let bg = html! { <circle class="unit-bg" cx={fx(g.ucx, 1)} cy={fx(cy, 1)} r={fx(g.rmax, 1)} /> };
-        let body = if computed {
+        // the numbers: empty here, written by the painter with each text snapshot
+        let nums = row_nums(computed, g.vec).iter().map(|&(_, x, dy, muted)| {
+            html! { <text class={if muted { "num muted" } else { "num" }} {x} y={fx(cy + dy, 1)}></text> }
+        });
+        let value_unit = computed.then(|| {
             let vr = if g.vec { 5.5 } else { 9.0 };
-            let nums = if g.vec {
-                html! {
-                    <>
-                    <text class="num" x="24" y={fx(cy + 3.5, 1)}>{ format!("v {}", short(v)) }</text>
-                    <text class="num" x="88" y={fx(cy + 3.5, 1)}>{ format!("ε {}", short(true_est)) }</text>
-                    </>
-                }
-            } else {
-                html! {
-                    <>
-                    <text class="num" x="28" y={fx(cy - 3.0, 1)}>{ format!("v {}", short(v)) }</text>
-                    <text class="num muted" x="28" y={fx(cy + 11.0, 1)}>{ format!("μ {}", short(mu)) }</text>
-                    <text class="num" x="94" y={fx(cy - 3.0, 1)}>{ format!("ε {}", short(true_est)) }</text>
-                    <text class="num muted" x="94" y={fx(cy + 11.0, 1)}>{ format!("δ {}", short(bp)) }</text>
-                    </>
-                }
-            };
-            html! {
-                <>
-                <circle class="value-unit" cx="13" cy={fx(cy, 1)} r={fx(vr, 1)} />
-                { nums }
-                </>
-            }
-        } else if g.vec {
-            html! { <text class="num" x="10" y={fx(cy + 3.5, 1)}>{ format!("{}  ĝ {}", short(v), short(true_est)) }</text> }
-        } else {
-            html! {
-                <>
-                <text class="num" x="10" y={fx(cy - 4.0, 1)}>{ format!("= {}", short(v)) }</text>
-                <text class="num muted" x="10" y={fx(cy + 10.0, 1)}>{ format!("ĝ {}", short(true_est)) }</text>
-                </>
-            }
-        };
+            html! { <circle class="value-unit" cx="13" cy={fx(cy, 1)} r={fx(vr, 1)} /> }
+        });
+        let body = html! { <>{ for value_unit }{ for nums }</> };
         html! {
             <g class="row" data-k={k.to_string()}>
                 { body }
@@ -637,12 +620,14 @@ fn node_geoms(info: &GraphInfo, stacked: bool) -> (Vec<NodeGeom>, Vec<AttrValue>
 /// The graph, split by rate: it re-renders with the text snapshot `snap` (≤ 15 Hz while
 /// playing), which drives the labels and data attributes; the smoothed PC values arrive on
 /// every frame through `feed` and the [`Painter`] writes them into the discs and edge strokes
-/// without a render; the nodes' numbers follow through the [`TextFeed`]. Strings that depend
+/// without a render; after each render the painter writes the nodes' numbers (all in the
+/// same frame, into elements the view leaves empty). Strings that depend
 /// only on the graph or only on the snapshot are memoised.
 #[function_component(GraphView)]
 pub fn graph_view(p: &GraphProps) -> Html {
     let painter = use_mut_ref(Painter::default);
     let svg = use_node_ref();
+    let text_svg = use_node_ref();
     {
         let painter = painter.clone();
         use_effect_with(p.feed.clone(), move |feed| {
@@ -680,11 +665,11 @@ pub fn graph_view(p: &GraphProps) -> Html {
     let sc = scales(&p.info, &p.snap, p.global);
     {
         // after every render: find the marks, take the plan, paint the newest values
-        let (painter, svg) = (painter.clone(), svg.clone());
+        let (painter, svg, text_svg) = (painter.clone(), svg.clone(), text_svg.clone());
         let (info, shown, seq, sc) = (p.info.clone(), p.shown.clone(), p.seq, sc.clone());
         let geo = geo.clone();
         let stacked = p.stacked;
-        let (text_snap, playing) = (p.snap.clone(), p.playing);
+        let text_snap = p.snap.clone();
         use_effect(move || {
             if let (Ok(mut pt), Some(el)) =
                 (painter.try_borrow_mut(), svg.cast::<web_sys::Element>())
@@ -702,18 +687,25 @@ pub fn graph_view(p: &GraphProps) -> Html {
                 }
                 pt.attach(&el);
                 pt.paint();
-                // the nodes' numbers: all at once when paused, else a few per frame
-                pt.text.latest = Some(text_snap.clone());
-                if !playing {
-                    let n = pt.text.bodies.len();
-                    pt.text.step(n);
+                // the nodes' numbers, all in this frame
+                pt.num_plan = info
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        let g = geom(n, 0.0);
+                        (n.kind == Kind::Computed, g.vec, g.rows)
+                    })
+                    .collect();
+                if let Some(t) = text_svg.cast::<web_sys::Element>() {
+                    pt.attach_text(&t);
                 }
+                pt.write_text(&text_snap);
             }
             super::clock::mark_rendered();
         });
     }
     super::clock::span("view_graph", || {
-        graph_html(p, &svg, &painter, &sc, &geo, &attrs)
+        graph_html(p, &svg, &text_svg, &sc, &geo, &attrs)
     })
 }
 
@@ -722,7 +714,7 @@ type Geoms = (Vec<NodeGeom>, Vec<AttrValue>);
 fn graph_html(
     p: &GraphProps,
     svg: &NodeRef,
-    painter: &Rc<RefCell<Painter>>,
+    text_svg: &NodeRef,
     sc: &[f64],
     geo: &Geoms,
     attrs: &[NodeAttrs],
@@ -763,8 +755,8 @@ fn graph_html(
                 data-v={at.v.clone()} data-eps={at.eps.clone()} data-bp={at.bp.clone()} data-gap={at.gap.clone()}
                 transform={gm.transform.clone()}
                 tabindex="0" role="img" aria-label={at.label.clone()}>
-                <NodeBody key={format!("{:p}/{i}", Rc::as_ptr(info))} info={Same(info.clone())} initial={Initial(p.snap.clone())}
-                    painter={Same(painter.clone())} {i} stacked={p.stacked} title={at.label.clone()} />
+                <NodeBody key={format!("{:p}/{i}", Rc::as_ptr(info))} info={Same(info.clone())}
+                    {i} stacked={p.stacked} title={at.label.clone()} />
             </g>
         }
     });
@@ -789,7 +781,7 @@ fn graph_html(
     // them, not the text.
     html! {
         <div class="graph-stack">
-            <svg id="graph" class={classes!("graph", lens_on, p.stacked.then_some("stacked"))} viewBox={view_box.clone()} width={w.clone()} height={h.clone()}
+            <svg id="graph" ref={text_svg.clone()} class={classes!("graph", lens_on, p.stacked.then_some("stacked"))} viewBox={view_box.clone()} width={w.clone()} height={h.clone()}
                 role="group" aria-label={text::GRAPH_LABEL} preserveAspectRatio="xMidYMin meet">
                 <g class="nodes">{ for nodes }</g>
             </svg>
