@@ -82,7 +82,25 @@ impl FrameFeed {
         p.paint();
         true
     }
+
+    /// A frame on which the page did not render: while playing, the numbers of the last
+    /// render are written [`TEXT_DELAY_FRAMES`] frames after it.
+    pub fn frame(&self) {
+        let Some(p) = self.0.borrow().clone() else {
+            return;
+        };
+        let Ok(mut p) = p.try_borrow_mut() else {
+            return;
+        };
+        p.text_frame();
+    }
 }
+
+/// While playing, the numbers reach the text layer this many frames after the page render
+/// that brought them: the render's frame (Yew's reconcile, the page's text) and the frames
+/// after it (one chart each, see `plots.rs`) stay free of the text layer's relayout and
+/// repaint, so no single frame carries all of it.
+const TEXT_DELAY_FRAMES: u32 = 4;
 
 /// The marks that move on every frame (each unit's disc; each edge's stroke), and what was
 /// last written into them. The SVG elements come from the last render (in document order);
@@ -103,6 +121,8 @@ pub struct Painter {
     /// last written into each; per node, which numbers it shows (computed?, vector?, rows).
     nums: Vec<Vec<(web_sys::Element, String)>>,
     num_plan: Vec<(bool, bool, usize)>,
+    /// Numbers not yet written (while playing) and the frames since they arrived.
+    pending: Option<(Rc<Snap>, u32)>,
 }
 
 fn put(el: &web_sys::Element, last: &mut String, name: &str, value: String) {
@@ -142,9 +162,10 @@ impl Painter {
     }
 
     /// Find the numbers' `text.num` elements of the text layer just rendered, per node.
-    fn attach_text(&mut self, svg: &web_sys::Element) {
+    /// True when some of them are new (empty: nothing written into them yet).
+    fn attach_text(&mut self, svg: &web_sys::Element) -> bool {
         let Ok(groups) = svg.query_selector_all("g.node") else {
-            return;
+            return false;
         };
         let mut old = std::mem::take(&mut self.nums);
         for gi in 0..groups.length() {
@@ -169,7 +190,7 @@ impl Painter {
                 .collect();
             self.nums.push(kept);
         }
-        old.clear();
+        self.nums.iter().flatten().any(|(_, last)| last.is_empty())
     }
 
     /// Write the text snapshot's numbers into the nodes' `text.num` elements (only the ones
@@ -188,6 +209,18 @@ impl Painter {
                     el.set_text_content(Some(&t));
                     *last = t;
                 }
+            }
+        }
+    }
+
+    /// Count a frame for the pending numbers; write them when they are due.
+    fn text_frame(&mut self) {
+        if let Some((snap, age)) = self.pending.as_mut() {
+            *age += 1;
+            if *age >= TEXT_DELAY_FRAMES {
+                let snap = snap.clone();
+                self.pending = None;
+                self.write_text(&snap);
             }
         }
     }
@@ -669,7 +702,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         let (info, shown, seq, sc) = (p.info.clone(), p.shown.clone(), p.seq, sc.clone());
         let geo = geo.clone();
         let stacked = p.stacked;
-        let text_snap = p.snap.clone();
+        let (text_snap, playing) = (p.snap.clone(), p.playing);
         use_effect(move || {
             if let (Ok(mut pt), Some(el)) =
                 (painter.try_borrow_mut(), svg.cast::<web_sys::Element>())
@@ -687,7 +720,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
                 }
                 pt.attach(&el);
                 pt.paint();
-                // the nodes' numbers, all in this frame
+                // the nodes' numbers
                 pt.num_plan = info
                     .nodes
                     .iter()
@@ -696,10 +729,18 @@ pub fn graph_view(p: &GraphProps) -> Html {
                         (n.kind == Kind::Computed, g.vec, g.rows)
                     })
                     .collect();
-                if let Some(t) = text_svg.cast::<web_sys::Element>() {
-                    pt.attach_text(&t);
+                let fresh = text_svg
+                    .cast::<web_sys::Element>()
+                    .is_some_and(|t| pt.attach_text(&t));
+                // paused: now; playing: a few frames later (numbers still pending keep
+                // their age, so a render on every frame cannot hold them back)
+                if playing && !fresh {
+                    let age = pt.pending.as_ref().map_or(0, |p| p.1);
+                    pt.pending = Some((text_snap.clone(), age));
+                } else {
+                    pt.pending = None;
+                    pt.write_text(&text_snap);
                 }
-                pt.write_text(&text_snap);
             }
             super::clock::mark_rendered();
         });

@@ -681,6 +681,9 @@ impl App {
                     self.publish();
                 }
                 self.frame_t0 = page.then_some(t_frame);
+                if !page {
+                    self.feed.frame();
+                }
                 page || (moved && !self.feed.send(self.shown_seq, self.shown.clone()))
             }
             Msg::Cmd(cmd) => self.run_cmd(cmd),
