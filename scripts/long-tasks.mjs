@@ -15,6 +15,7 @@ await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-def
 await page.waitForTimeout(4000);
 await cdp.send('Tracing.end');
 await done;
+const kicks = await page.evaluate(() => window.__kicks);
 const main = events.find((e) => e.name === 'FireAnimationFrame');
 const mine = events.filter((e) => e.ph === 'X' && e.pid === main.pid && e.tid === main.tid && e.dur);
 const tasks = mine.filter((e) => e.name === 'RunTask').sort((a, b) => a.ts - b.ts);
@@ -32,7 +33,7 @@ const frames = mine.filter((e) => e.name === 'FireAnimationFrame').length;
 const per = {};
 for (const e of mine) if (kinds.includes(e.name)) per[e.name] = (per[e.name] || 0) + e.dur / 1000 / frames;
 const perFrame = Object.fromEntries(Object.entries(per).map(([k, v]) => [k, +v.toFixed(2)]));
-console.log(JSON.stringify({ rate, frames, main_busy_ms: Math.round(busy), tasks: tasks.length, over, long: rows.length, per_frame_ms: perFrame }));
+console.log(JSON.stringify({ rate, kicks, frames, main_busy_ms: Math.round(busy), tasks: tasks.length, over, long: rows.length, per_frame_ms: perFrame }));
 if (!process.argv.includes('--quiet')) for (const r of rows) console.log(JSON.stringify(r));
 await browser.close();
 server.close?.();
