@@ -154,6 +154,47 @@ test('every preset renders without overlap; narrow and dark screens look right',
   assert.deepEqual(errors, []);
 });
 
+test('wide graphs: "Readable size" draws the numbers legibly and scrolls sideways; pressed again, the graph fits', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#preset');
+  for (const k of ['chain', 'paper']) {
+    await select(page, '#preset', k);
+    assert.equal(await page.$('#zoom-toggle'), null, `${k} fits legibly: no zoom offered`);
+  }
+  await select(page, '#preset', 'rnn3');
+  await page.click('#relax');
+  const look = () => page.evaluate(() => {
+    const area = document.querySelector('#graph-area');
+    const hs = [...document.querySelectorAll('svg#graph text.num')].map((t) => t.getBoundingClientRect().height);
+    const a = document.querySelector('svg#graph').getBoundingClientRect();
+    const b = document.querySelector('svg.marks').getBoundingClientRect();
+    return { text: Math.min(...hs), scrolls: area.scrollWidth > area.clientWidth + 1,
+      aligned: Math.abs(a.left - b.left) < 1 && Math.abs(a.width - b.width) < 1 && Math.abs(a.height - b.height) < 1,
+      pressed: document.querySelector('#zoom-toggle').getAttribute('aria-pressed') };
+  });
+  const fit = await look();
+  assert.equal(fit.pressed, 'false');
+  assert.ok(fit.text < 8 && !fit.scrolls && fit.aligned, `fitted: ${JSON.stringify(fit)}`);
+  await page.click('#zoom-toggle');
+  await page.waitForFunction(() => document.querySelector('#zoom-toggle').getAttribute('aria-pressed') === 'true');
+  const zoomed = await look();
+  assert.ok(zoomed.text >= 9 && zoomed.scrolls && zoomed.aligned, `zoomed: ${JSON.stringify(zoomed)}`);
+  // the marks still sit on their cards: h1's unit background and its backprop ring share a centre
+  const rowY = await page.evaluate(() => {
+    const c = document.querySelector('svg#graph g.node[data-id="h1"] .unit-bg').getBoundingClientRect();
+    const d = document.querySelector('svg.marks g.node-marks[data-id="h1"] .ghost').getBoundingClientRect();
+    return Math.abs((c.top + c.bottom) / 2 - (d.top + d.bottom) / 2);
+  });
+  assert.ok(rowY < 1.5, `h1's ring on its row (off by ${rowY} px)`);
+  await shot(page, 'zoomed-rnn3');
+  await page.click('#zoom-toggle');
+  await page.waitForFunction(() => document.querySelector('#zoom-toggle').getAttribute('aria-pressed') === 'false');
+  const back = await look();
+  assert.ok(!back.scrolls && back.aligned, `fitted again: ${JSON.stringify(back)}`);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
 test('two rates: while playing the numbers keep moving (each page render writes them all); paused, every node shows the engine', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.waitForSelector('g.node[data-id="y4"]');

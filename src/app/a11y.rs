@@ -24,6 +24,9 @@ pub const THEME_LABEL: &str = "Colour theme";
 pub const CONTROLS_LABEL: &str = "Controls";
 pub const TABLE_TOGGLE: &str = "Show as table";
 pub const TABLE_TOGGLE_HINT: &str = "Show every node's numbers as a table instead of the picture";
+pub const ZOOM_TOGGLE: &str = "Readable size";
+pub const ZOOM_TOGGLE_HINT: &str =
+    "Draw the graph large enough to read every number (scroll sideways) instead of fitting it to the panel";
 
 // ---------------------------------------------------------------------------------------------
 // Announcements

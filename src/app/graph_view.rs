@@ -44,6 +44,18 @@ pub struct GraphProps {
     /// While playing, the long node descriptions keep their last paused words.
     #[prop_or_default]
     pub playing: bool,
+    /// Drawn at [`ZOOM_SCALE`] at least (scrolling sideways) instead of fitted to the panel.
+    #[prop_or_default]
+    pub zoom: bool,
+}
+
+/// The smallest scale of the zoomed graph: the numbers (11.5 units) at 9.2 px or more.
+pub const ZOOM_SCALE: f64 = 0.8;
+
+/// Whether the graph is so wide that fitting it to a desktop panel (≈ 800 px) shrinks its
+/// numbers below 2/3 of their size (7.7 px): then the graph head offers the zoom.
+pub fn zoom_helps(info: &GraphInfo) -> bool {
+    info.layout.width * 2.0 / 3.0 > 800.0
 }
 
 /// The layout drawn: the layered one, or the one-column one on narrow screens.
@@ -817,12 +829,15 @@ fn graph_html(
     let view_box = format!("0 0 {:.0} {:.0}", lay.width, lay.height);
     let (w, h) = (format!("{:.0}", lay.width), format!("{:.0}", lay.height));
     let lens_on = lens.is_some().then_some("lens-on");
+    // zoomed: both layers at least this wide (min-width beats the fit-to-panel max-width)
+    let min_w =
+        (p.zoom && !p.stacked).then(|| format!("min-width:{}px", fx(lay.width * ZOOM_SCALE, 0)));
     // Two layers: the cards and their text change at the text rate; the marks (discs, rings,
     // edges) move on every frame in their own composited layer, so the browser repaints only
     // them, not the text.
     html! {
-        <div class="graph-stack">
-            <svg id="graph" ref={text_svg.clone()} class={classes!("graph", lens_on, p.stacked.then_some("stacked"))} viewBox={view_box.clone()} width={w.clone()} height={h.clone()}
+        <div class="graph-stack" style={min_w.clone()}>
+            <svg id="graph" ref={text_svg.clone()} style={min_w} class={classes!("graph", lens_on, p.stacked.then_some("stacked"))} viewBox={view_box.clone()} width={w.clone()} height={h.clone()}
                 role="group" aria-label={text::GRAPH_LABEL} preserveAspectRatio="xMidYMin meet">
                 <g class="nodes">{ for nodes }</g>
             </svg>

@@ -63,6 +63,8 @@ pub enum Msg {
     Reduced(bool),
     /// The viewport became phone-narrow or wide again (`a11y::NARROW_QUERY`).
     Narrow(bool),
+    /// Draw the graph at a readable size (scrolling sideways) instead of fitting the panel.
+    Zoom(bool),
     /// Host messages, visibility and fragment changes (links and embedding).
     Embed(embed::EmbedMsg),
     /// The teaching layer on the graph (see `stage`).
@@ -107,6 +109,8 @@ pub struct App {
     system_dark: bool,
     /// Phone-narrow viewport: the graph is stacked in one column.
     narrow: bool,
+    /// The graph drawn at a readable size (see [`Msg::Zoom`]).
+    zoom: bool,
     /// (choice, system dark) last put on `<html>`.
     applied_theme: Option<(state::Theme, bool)>,
     _watches: Vec<a11y::MediaWatch>,
@@ -597,6 +601,7 @@ impl Component for App {
             seen,
             system_dark: a11y::system_dark(),
             narrow: a11y::narrow(),
+            zoom: false,
             applied_theme: None,
             _watches: watches.into_iter().flatten().collect(),
             hub,
@@ -716,6 +721,7 @@ impl App {
                 self.narrow = n;
                 changed
             }
+            Msg::Zoom(z) => std::mem::replace(&mut self.zoom, z) != z,
             Msg::Embed(m) => {
                 let changed = self.hub.handle(&mut self.st, m);
                 self.target = Rc::new(self.st.sim.target());
@@ -817,6 +823,11 @@ impl App {
                                     <button type="button" id="table-toggle" class="table-toggle" aria-pressed={st.table.to_string()}
                                         aria-controls="graph-area" title={a11y::TABLE_TOGGLE_HINT}
                                         onclick={on_cmd.reform({ let t = st.table; move |_| Cmd::ShowTable(!t) })}>{ a11y::TABLE_TOGGLE }</button>
+                                    if !st.table && !self.narrow && graph_view::zoom_helps(&st.info) {
+                                        <button type="button" id="zoom-toggle" class="table-toggle zoom-toggle" aria-pressed={self.zoom.to_string()}
+                                            aria-controls="graph-area" title={a11y::ZOOM_TOGGLE_HINT}
+                                            onclick={ctx.link().callback({ let z = self.zoom; move |_| Msg::Zoom(!z) })}>{ a11y::ZOOM_TOGGLE }</button>
+                                    }
                                 </div>
                                 <p class="blurb muted">{ blurb }</p>
                                 <div class="graph-wrap stage" id="graph-area" ref={self.stage_ref.clone()} onmouseover={stage_cb(link, StageMsg::Over)} onmouseleave={stage_cb(link, |_: MouseEvent| StageMsg::Leave)}
@@ -825,7 +836,7 @@ impl App {
                                     if st.table {
                                         <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
                                     } else {
-                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} playing={st.playing} />
+                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} zoom={self.zoom && !self.narrow} playing={st.playing} />
                                     }
         { overlay }
                                 </div>
