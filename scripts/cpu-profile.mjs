@@ -48,5 +48,20 @@ const groups = new Map();
 for (const [name, ms] of self) { const g = group(name).replace(/ \(.*\)$/, (m) => (m.includes('DOM') ? '' : m)); groups.set(g, (groups.get(g) || 0) + ms); }
 console.log('--- grouped');
 for (const [g, ms] of [...groups.entries()].sort((a, b) => b[1] - a[1])) console.log(`${ms.toFixed(1).padStart(8)} ms ${(100 * ms / total).toFixed(1).padStart(5)}%  ${g}`);
+// inclusive time (self + callees) of the functions matching --incl REGEX (default: the app's
+// components and the frame handler), counted once per sample
+const INCL = new RegExp(arg('incl', 'CompStateInner<[^>]*app::|App as yew|update_inner|publish|fresh_series|GraphView|Plots|Transport|Controls|reconcile'));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+const incl = new Map();
+profile.samples.forEach((id, i) => {
+  const d = (dt[i] || 0) / 1000; const seen = new Set();
+  for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+    const n = byId.get(cur); const name = n.callFrame.functionName;
+    if (name && INCL.test(name) && !seen.has(name)) { seen.add(name); incl.set(name, (incl.get(name) || 0) + d); }
+  }
+});
+console.log('--- inclusive (matching --incl)');
+for (const [name, ms] of [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${ms.toFixed(1).padStart(8)} ms ${(100 * ms / total).toFixed(1).padStart(5)}%  ${name.slice(0, 150)}`);
 await browser.close();
 await server.close();

@@ -72,8 +72,8 @@ for (const rate of RATES) {
     ticks_per_frame_budget: 'adaptive',
     view_work_ms: own.render === undefined ? undefined : +own.render.toFixed(2),
     last_plot_draw_ms: own.plot === undefined ? undefined : +own.plot.toFixed(2),
-    // the app's own spans over the whole page life: ms per frame drawn, and calls per frame
-    spans_per_frame: own.spans && Object.fromEntries(Object.entries(own.spans).map(([k, [ms, n]]) => [k, `${(ms / iv.length).toFixed(2)} ms, ${(n / iv.length).toFixed(2)}×`])),
+    // the app's own spans over the whole page life: ms per frame drawn, calls per frame, ms per call
+    spans_per_frame: own.spans && Object.fromEntries(Object.entries(own.spans).map(([k, [ms, n]]) => [k, `${(ms / iv.length).toFixed(2)} ms, ${(n / iv.length).toFixed(2)}× (${(ms / Math.max(n, 1)).toFixed(2)} ms per call)`])),
   });
   await context.close();
 }

@@ -716,6 +716,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         let stacked = p.stacked;
         let (text_snap, playing) = (p.snap.clone(), p.playing);
         use_effect(move || {
+            let t_fx = super::clock::now();
             if let (Ok(mut pt), Some(el)) =
                 (painter.try_borrow_mut(), svg.cast::<web_sys::Element>())
             {
@@ -754,6 +755,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
                     pt.write_text(&text_snap);
                 }
             }
+            super::clock::add_span("graph_effect", super::clock::now() - t_fx);
             super::clock::mark_rendered();
         });
     }

@@ -144,9 +144,11 @@ pub struct App {
     /// The snapshot the controls see: replaced only when a leaf value changed (the
     /// relaxation never moves them), so the controls do not re-render every frame.
     ui_snap: Rc<Snap>,
-    /// A stable command callback for the teaching panels (so the editor re-renders only when
-    /// the graph changes, not on every frame).
-    teach_cb: Callback<Cmd>,
+    /// The command callback, made once: every component that takes it (controls, data inputs,
+    /// editor, theme toggle …) then sees equal props and skips the page's text-rate renders
+    /// unless its own data changed. A callback made in `view` is a new one on every render,
+    /// so all of them re-rendered with the page.
+    cmd_cb: Callback<Cmd>,
 }
 
 /// Plot redraws (and text updates) per second while playing, at most.
@@ -222,7 +224,7 @@ impl App {
                 >= (PLOT_EVERY_FRAMES * self.frame_ms).clamp(1000.0 / PLOT_HZ, PLOT_MAX_MS) - 4.0
             || !Rc::ptr_eq(&self.plot_info, &self.st.info);
         if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
-            self.plot_series = self.st.fresh_series();
+            self.plot_series = clock::span("series", || self.st.fresh_series());
             self.plot_snap = self.st.snap.clone();
             self.plot_info = self.st.info.clone();
             self.plot_at = now;
@@ -322,6 +324,10 @@ impl App {
 
     /// `window.__pc` for tests and host pages.
     fn publish(&self) {
+        clock::span("publish", || self.publish_now());
+    }
+
+    fn publish_now(&self) {
         let Some(w) = web_sys::window() else { return };
         let o = js_sys::Object::new();
         let s = &self.st.snap;
@@ -618,7 +624,7 @@ impl Component for App {
             plot_at: 0.0,
             frame_ms: 1000.0 / 60.0,
             ui_snap: st_snap,
-            teach_cb: ctx.link().callback(Msg::Cmd),
+            cmd_cb: ctx.link().callback(Msg::Cmd),
         };
         // the visitor's stored choice, unless the link forces a theme (`theme=`)
         if app.st.theme == state::Theme::Auto {
@@ -735,7 +741,7 @@ impl App {
 
     fn view_inner(&self, ctx: &Context<Self>) -> Html {
         let st = &self.st;
-        let on_cmd = ctx.link().callback(Msg::Cmd);
+        let on_cmd = self.cmd_cb.clone();
         let onkeydown = ctx.link().callback(Msg::Key);
         // numbers on screen follow the text snapshot (≤ PLOT_HZ while playing)
         let s = &self.plot_snap;
@@ -857,7 +863,7 @@ impl App {
                             </div>
                         </div>
                         <div class="teach">
-                            <editor::Editor file={st.file.clone()} on_cmd={self.teach_cb.clone()} />
+                            <editor::Editor file={st.file.clone()} on_cmd={self.cmd_cb.clone()} />
                             { export::bar(&on_cmd) }
                         </div>
                         <learn_view::LearnPanel />
