@@ -129,9 +129,9 @@ pub struct Painter {
     strokes: Vec<(web_sys::Element, [String; 3])>,
     /// The newest values (frame number, per node per row).
     latest: (u64, Rc<Vec<Vec<f64>>>),
-    /// The nodes' numbers: per node, its `text.num` elements (document order) and what was
-    /// last written into each; per node, which numbers it shows (computed?, vector?, rows).
-    nums: Vec<Vec<(web_sys::Element, String)>>,
+    /// The nodes' numbers: the `text.num` elements (document order) and what was last
+    /// written into each; per node, which numbers it shows (computed?, vector?, rows).
+    nums: Vec<(web_sys::Element, String)>,
     num_plan: Vec<(bool, bool, usize)>,
     /// Numbers not yet written (while playing) and the frames since they arrived.
     pending: Option<(Rc<Snap>, u32)>,
@@ -144,65 +144,42 @@ fn put(el: &web_sys::Element, last: &mut String, name: &str, value: String) {
     }
 }
 
-type Marks = Vec<(web_sys::Element, [String; 3])>;
+/// The elements under `root` that match `sel`, in document order.
+fn elements(root: &web_sys::Element, sel: &str) -> Vec<web_sys::Element> {
+    let Ok(list) = root.query_selector_all(sel) else {
+        return vec![];
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+        .collect()
+}
+
+/// Replace `old` by `els`; an element kept from the last render keeps the record of what was
+/// written into it, a new one starts empty.
+fn keep<T: Default>(els: Vec<web_sys::Element>, old: &mut Vec<(web_sys::Element, T)>) {
+    let mut next = Vec::with_capacity(els.len());
+    for (j, e) in els.into_iter().enumerate() {
+        match old.get_mut(j) {
+            Some((o, last)) if *o == e => next.push((e, std::mem::take(last))),
+            _ => next.push((e, T::default())),
+        }
+    }
+    *old = next;
+}
 
 impl Painter {
     /// Find the marks of the SVG just rendered.
     fn attach(&mut self, svg: &web_sys::Element) {
-        let all = |sel: &str| -> Vec<web_sys::Element> {
-            let Ok(list) = svg.query_selector_all(sel) else {
-                return vec![];
-            };
-            (0..list.length())
-                .filter_map(|i| list.item(i))
-                .filter_map(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
-                .collect()
-        };
-        // an element kept from the last render keeps the record of what was written into it
-        let keep = |els: Vec<web_sys::Element>, old: &mut Marks| {
-            let mut next = Vec::with_capacity(els.len());
-            for (j, e) in els.into_iter().enumerate() {
-                match old.get_mut(j) {
-                    Some((o, last)) if *o == e => next.push((e, std::mem::take(last))),
-                    _ => next.push((e, Default::default())),
-                }
-            }
-            *old = next;
-        };
-        keep(all("circle.est"), &mut self.discs);
-        keep(all("path.edge"), &mut self.strokes);
+        keep(elements(svg, "circle.est"), &mut self.discs);
+        keep(elements(svg, "path.edge"), &mut self.strokes);
     }
 
-    /// Find the numbers' `text.num` elements of the text layer just rendered, per node.
-    /// True when some of them are new (empty: nothing written into them yet).
+    /// Find the numbers' `text.num` elements of the text layer just rendered (document order:
+    /// node by node, row by row). True when some of them are new (nothing written yet).
     fn attach_text(&mut self, svg: &web_sys::Element) -> bool {
-        let Ok(groups) = svg.query_selector_all("g.node") else {
-            return false;
-        };
-        let mut old = std::mem::take(&mut self.nums);
-        for gi in 0..groups.length() {
-            let Some(g) = groups
-                .item(gi)
-                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
-            else {
-                continue;
-            };
-            let list = g.query_selector_all("text.num").ok();
-            let els = (0..list.as_ref().map_or(0, |l| l.length()))
-                .filter_map(|j| list.as_ref()?.item(j))
-                .filter_map(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok());
-            let was = old.get_mut(gi as usize);
-            let kept = els
-                .enumerate()
-                .map(|(j, e)| match was.as_ref().and_then(|w| w.get(j)) {
-                    // an element kept from the last render keeps what was written into it
-                    Some((o, last)) if *o == e => (e, last.clone()),
-                    _ => (e, String::new()),
-                })
-                .collect();
-            self.nums.push(kept);
-        }
-        self.nums.iter().flatten().any(|(_, last)| last.is_empty())
+        keep(elements(svg, "g.node text.num"), &mut self.nums);
+        self.nums.iter().any(|(_, last)| last.is_empty())
     }
 
     /// Write the text snapshot's numbers into the nodes' `text.num` elements (only the ones
@@ -211,16 +188,18 @@ impl Painter {
     /// numbers in one go: any text change makes the browser repaint the whole text layer, so
     /// they all land on the same frame.
     fn write_text(&mut self, snap: &Snap) {
-        for ((els, &(computed, vec, rows)), s) in
-            self.nums.iter_mut().zip(&self.num_plan).zip(&snap.nodes)
-        {
-            let slots = row_nums(computed, vec);
-            let texts = (0..rows).flat_map(|k| slots.iter().map(move |sl| num_text(sl.0, s, k)));
-            for ((el, last), t) in els.iter_mut().zip(texts) {
-                if *last != t {
-                    el.set_text_content(Some(&t));
-                    *last = t;
-                }
+        let texts =
+            self.num_plan
+                .iter()
+                .zip(&snap.nodes)
+                .flat_map(|(&(computed, vec, rows), s)| {
+                    let slots = row_nums(computed, vec);
+                    (0..rows).flat_map(move |k| slots.iter().map(move |sl| num_text(sl.0, s, k)))
+                });
+        for ((el, last), t) in self.nums.iter_mut().zip(texts) {
+            if *last != t {
+                el.set_text_content(Some(&t));
+                *last = t;
             }
         }
     }

@@ -842,7 +842,7 @@ impl App {
                                     if st.table {
                                         <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
                                     } else {
-                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} zoom={self.zoom && !self.narrow} playing={st.playing} />
+                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} zoom={self.zoom} playing={st.playing} />
                                     }
         { overlay }
                                 </div>
