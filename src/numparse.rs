@@ -342,14 +342,8 @@ mod tests {
 
     #[test]
     fn round_trips_and_midpoints_like_core() {
-        let mut s = 0x0123_4567_89AB_CDEFu64;
-        let mut next = move || {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
+        let mut rng = crate::engine::datasets::Rng::new(0x0123_4567_89AB_CDEF);
+        let mut next = move || rng.next_u64();
         for _ in 0..3000 {
             let x = f64::from_bits(next() & !(1 << 63));
             if !x.is_finite() {

@@ -207,14 +207,8 @@ fn commands_read_as_serde_json_reads_them() {
 #[test]
 fn random_mutations_read_alike() {
     // SplitMix64, fixed seed: delete, duplicate or replace one to three bytes of a preset
-    let mut s = 0x5EED_u64;
-    let mut next = move || {
-        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let mut rng = pc_playground::engine::datasets::Rng::new(0x5EED);
+    let mut next = move || rng.next_u64();
     let bases = graph_texts();
     let alphabet = b"{}[],:\"\\-+.0123456789eEtrufalsn \n\tx";
     for _ in 0..3000 {
