@@ -116,6 +116,37 @@ test('an absurd rate trips the guard: alert, paused, nothing non-finite', async 
   assert.deepEqual(errors, []);
 });
 
+test('plots: each canvas is drawn at its laid-out size times the pixel ratio, and refits on resize', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce', deviceScaleFactor: 2 });
+  await page.waitForSelector('#plot-grads');
+  const sizes = () => page.evaluate(() => ['plot-energy', 'plot-gap', 'plot-grads'].map((id) => {
+    const c = document.getElementById(id);
+    // the drawn part reaches the right edge of the backing store (the x axis runs to it)
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let right = 0;
+    for (let y = 0; y < c.height; y++) for (let x = right; x < c.width; x++) {
+      const i = 4 * (y * c.width + x);
+      if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) right = Math.max(right, x);
+    }
+    return { id, w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight, right };
+  }));
+  const check = (list, label) => {
+    for (const s of list) {
+      assert.equal(s.w, Math.round(s.cw * 2), `${label} ${s.id}: width ${s.w} for ${s.cw} CSS px at 2x`);
+      assert.ok(Math.abs(s.h - 2 * s.ch) <= 2, `${label} ${s.id}: height ${s.h} for ${s.ch} CSS px at 2x`);
+      assert.ok(s.right > 0.9 * s.w, `${label} ${s.id}: drawn across the canvas (rightmost ink at ${s.right} of ${s.w})`);
+    }
+  };
+  await eventually(sizes, (l) => l.every((s) => s.w === Math.round(s.cw * 2)), { label: 'fitted' });
+  const wide = await sizes();
+  check(wide, 'first draw');
+  // paused: only the resize itself can refit the charts
+  await page.setViewportSize({ width: 900, height: 900 });
+  await eventually(sizes, (l) => l[0].cw !== wide[0].cw && l.every((s) => s.w === Math.round(s.cw * 2)), { label: 'refitted' });
+  check(await sizes(), 'after resize');
+  assert.deepEqual(errors, []);
+});
+
 test('hovering a plot shows the values at the nearest iteration', async () => {
   const { page } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await page.waitForSelector('#plot-gap');

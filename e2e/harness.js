@@ -43,8 +43,8 @@ export async function launch() {
 }
 
 /** A page that records console errors, page errors and every requested URL. */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, reducedMotion = 'no-preference', colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ viewport, reducedMotion, colorScheme });
+export async function openPage(browser, url, { viewport = { width: 1280, height: 900 }, reducedMotion = 'no-preference', colorScheme = 'light', deviceScaleFactor = 1 } = {}) {
+  const context = await browser.newContext({ viewport, reducedMotion, colorScheme, deviceScaleFactor });
   const page = await context.newPage();
   const errors = [];
   const requests = [];

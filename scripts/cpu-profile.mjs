@@ -62,6 +62,6 @@ profile.samples.forEach((id, i) => {
   }
 });
 console.log('--- inclusive (matching --incl)');
-for (const [name, ms] of [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${ms.toFixed(1).padStart(8)} ms ${(100 * ms / total).toFixed(1).padStart(5)}%  ${name.slice(0, 150)}`);
+for (const [name, ms] of [...incl.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${ms.toFixed(1).padStart(8)} ms ${(100 * ms / total).toFixed(1).padStart(5)}%  ${name.slice(0, Number(arg("width", "150")))}`);
 await browser.close();
 await server.close();

@@ -1,13 +1,14 @@
 // What the long main-thread tasks contain while playing: Chrome trace (CDP Tracing) for 4 s of
 // rnn3 relaxing at full speed; for every top-level task over the threshold on the renderer's
 // main thread, the time of its children by kind, and a summary of all tasks by size.
-// Usage: node scripts/long-tasks.mjs [--rate 4] [--over 30] [--css '…']
+// Usage: node scripts/long-tasks.mjs [--rate 4] [--over 30] [--css '…'] [--init file.js]
+// (--init: a script run before the page's own, e.g. to patch an API for an experiment)
 import { serve, launch, openPlaying, arg } from './playing.mjs';
 const rate = Number(arg('rate', '4'));
 const over = Number(arg('over', '30'));
 const server = await serve();
 const browser = await launch();
-const { page, cdp } = await openPlaying(browser, server, { rate, css: arg('css', '') });
+const { page, cdp } = await openPlaying(browser, server, { rate, css: arg('css', ''), init: arg('init', '') ? { path: arg('init', '') } : undefined });
 const events = [];
 cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
 const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));

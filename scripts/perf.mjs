@@ -39,7 +39,7 @@ for (const rate of RATES) {
     rate, preset: PRESET, eta: ETA, css: CSS,
     init: () => {
       window.__perf = { frames: [], long: [], firstGraph: null };
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__perf.long.push(e.duration); })
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__perf.long.push([e.duration, e.startTime]); })
         .observe({ type: 'longtask', buffered: true });
       const mo = new MutationObserver(() => {
         if (!window.__perf.firstGraph && document.querySelector('g.node')) { window.__perf.firstGraph = performance.now(); mo.disconnect(); }
@@ -54,7 +54,14 @@ for (const rate of RATES) {
     const f = (t) => { ts.push(t); if (t - t0 < ms) requestAnimationFrame(f); else resolve(ts); };
     requestAnimationFrame(f);
   }), SECONDS * 1000);
-  const long = await page.evaluate(() => window.__perf.long);
+  const longAll = await page.evaluate(() => window.__perf.long);
+  // long tasks that start within KICK_MS after the kicker's reset / play clicks (a command, not
+  // playing) are reported apart
+  const kicks = await page.evaluate(() => window.__kickTimes || []);
+  const KICK_MS = 300;
+  const byKick = ([, t]) => kicks.some((k) => t >= k - 5 && t - k < KICK_MS);
+  const long = longAll.filter((x) => !byKick(x)).map(([d]) => d);
+  const kickLong = longAll.filter(byKick).map(([d]) => Math.round(d));
   // the app's own measurements (window.__pc): smoothed view+plot work per frame, last plot draw
   const own = await page.evaluate(() => ({ render: window.__pc.renderMs, plot: window.__pc.plotMs, spans: window.__pc.spans }));
   const iv = frames.slice(1).map((t, i) => t - frames[i]);
@@ -68,6 +75,7 @@ for (const rate of RATES) {
     frame_max_ms: +Math.max(...iv).toFixed(2),
     long_tasks: long.length,
     restarts: await page.evaluate(() => window.__kicks),
+    long_tasks_after_kicks: kickLong,
     longest_task_ms: long.length ? Math.round(Math.max(...long)) : 0,
     ticks_per_frame_budget: 'adaptive',
     view_work_ms: own.render === undefined ? undefined : +own.render.toFixed(2),

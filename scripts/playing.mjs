@@ -30,10 +30,12 @@ export async function openPlaying(browser, server, { rate = 4, preset = 'rnn3', 
   await page.press('#rate', 'Enter');
   await page.evaluate(() => {
     window.__kicks = 0;
+    window.__kickTimes = [];
     const kick = () => {
       const pc = window.__pc;
       if (!pc || pc.playing) return;
       window.__kicks++;
+      window.__kickTimes.push(performance.now());
       if (pc.settled || pc.diverged || pc.status === 'finished') document.querySelector('#reset').click();
       document.querySelector('#play').click();
     };

@@ -198,7 +198,14 @@ impl Painter {
                 });
         for ((el, last), t) in self.nums.iter_mut().zip(texts) {
             if *last != t {
-                el.set_text_content(Some(&t));
+                // change the text node's data in place (a characterData mutation): replacing
+                // the node (`textContent`) also restyles and re-attaches it
+                match el.first_child() {
+                    Some(n) if n.node_type() == web_sys::Node::TEXT_NODE => {
+                        n.set_node_value(Some(&t))
+                    }
+                    _ => el.set_text_content(Some(&t)),
+                }
                 *last = t;
             }
         }

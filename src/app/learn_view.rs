@@ -15,7 +15,7 @@ use yew::prelude::*;
 
 use super::clock::{self, Clock};
 use super::graph_view::{NEG, POS};
-use super::plots::Axis;
+use super::plots::{self, Axis};
 use super::text::{full, num};
 use super::text_teach as tt;
 use crate::engine::learn::{DatasetKind, EpochStats, ParamsKind, Trainer};
@@ -373,6 +373,7 @@ fn hex(c: &str) -> RGBColor {
 
 /// Both loss curves against the epoch (log scale), epoch 0 = the shared initial weights.
 fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>) -> Option<()> {
+    let k = plots::fit(&c, CH as f64 / CW as f64, c.client_width());
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&bg()).ok()?;
     let mut pc: Vec<(f64, f64)> = vec![];
@@ -404,13 +405,10 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
     );
     let hi = if hi <= lo { lo * 10.0 } else { hi };
     let xm = (h.len() as f64).max(10.0);
-    let mut ch = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(24)
-        .y_label_area_size(56)
+    let mut ch = plots::chart_on(&root, k)
         .build_cartesian_2d(Axis::lin(0.0, xm), Axis::log(lo, hi))
         .ok()?;
-    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
+    let font = plots::label_font(fg(), k);
     ch.configure_mesh()
         .light_line_style(grid())
         .max_light_lines(2)
@@ -423,14 +421,14 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
         .x_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .ok()?;
-    for (pts, col, w) in [(&bp, NEG, 3), (&pc, POS, 2)] {
+    for (pts, col, w) in [(&bp, NEG, 3.5), (&pc, POS, 1.5)] {
         let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|p| ok(&p.1)).collect();
         ch.draw_series(LineSeries::new(
             pts,
             ShapeStyle {
                 color: hex(col).to_rgba(),
                 filled: false,
-                stroke_width: w,
+                stroke_width: plots::lw(w, k),
             },
         ))
         .ok()?;
@@ -440,6 +438,7 @@ fn draw_losses(c: HtmlCanvasElement, h: &[EpochStats], init: Option<(f64, f64)>)
 
 /// cos(PC update, BP gradient at the PC weights) per epoch, on [−1, 1].
 fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
+    let k = plots::fit(&c, 0.75 * CH as f64 / CW as f64, c.client_width());
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&bg()).ok()?;
     let xm = (h.len() as f64).max(10.0);
@@ -453,13 +452,10 @@ fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
     } else {
         (lo * 10.0).floor() / 10.0
     };
-    let mut ch = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(24)
-        .y_label_area_size(56)
+    let mut ch = plots::chart_on(&root, k)
         .build_cartesian_2d(Axis::lin(0.0, xm), Axis::lin(lo.max(-1.0), 1.005))
         .ok()?;
-    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
+    let font = plots::label_font(fg(), k);
     ch.configure_mesh()
         .light_line_style(grid())
         .max_light_lines(2)
@@ -479,7 +475,7 @@ fn draw_cosine(c: HtmlCanvasElement, h: &[EpochStats]) -> Option<()> {
         ShapeStyle {
             color: RGBColor(0x7c, 0x4d, 0xff).to_rgba(),
             filled: false,
-            stroke_width: 2,
+            stroke_width: plots::lw(2.0, k),
         },
     ))
     .ok()?;
@@ -563,6 +559,7 @@ fn draw_region(c: &HtmlCanvasElement, t: &Trainer, which: ParamsKind) -> Option<
 /// 1-D regression: the data and both fitted curves.
 fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
     let d = t.dataset();
+    let k = plots::fit(&c, CH as f64 / CW as f64, c.client_width());
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&bg()).ok()?;
     let xs: Vec<f64> = d.inputs.iter().filter_map(|p| p.first().copied()).collect();
@@ -593,13 +590,10 @@ fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
         .chain(bp.iter().map(|p| &p.1))
         .fold((f64::MAX, f64::MIN), |(a, b), &y| (a.min(y), b.max(y)));
     let pad = ((hi - lo) * 0.1).max(0.1);
-    let mut ch = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(24)
-        .y_label_area_size(56)
+    let mut ch = plots::chart_on(&root, k)
         .build_cartesian_2d(Axis::lin(x0, x1), Axis::lin(lo - pad, hi + pad))
         .ok()?;
-    let font = (FontFamily::SansSerif, 12).into_font().color(&fg());
+    let font = plots::label_font(fg(), k);
     ch.configure_mesh()
         .light_line_style(grid())
         .max_light_lines(2)
@@ -615,16 +609,16 @@ fn draw_fit(c: HtmlCanvasElement, t: &Trainer) -> Option<()> {
     ch.draw_series(
         xs.iter()
             .zip(&ys)
-            .map(|(&x, &y)| Circle::new((x, y), 3, fg().mix(0.6).filled())),
+            .map(|(&x, &y)| Circle::new((x, y), plots::px(3, k), fg().mix(0.6).filled())),
     )
     .ok()?;
-    for (pts, col, w) in [(bp, NEG, 3), (pc, POS, 2)] {
+    for (pts, col, w) in [(bp, NEG, 3.5), (pc, POS, 1.5)] {
         ch.draw_series(LineSeries::new(
             pts,
             ShapeStyle {
                 color: hex(col).to_rgba(),
                 filled: false,
-                stroke_width: w,
+                stroke_width: plots::lw(w, k),
             },
         ))
         .ok()?;

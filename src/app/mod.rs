@@ -141,6 +141,9 @@ pub struct App {
     plot_at: f64,
     /// Smoothed interval between animation frames (ms).
     frame_ms: f64,
+    /// Smoothed script cost of one text update (ms): the page render plus the three chart
+    /// draws that follow it. The text rate keeps it to a share of the main thread.
+    text_cost: f64,
     /// The snapshot the controls see: replaced only when a leaf value changed (the
     /// relaxation never moves them), so the controls do not re-render every frame.
     ui_snap: Rc<Snap>,
@@ -158,6 +161,12 @@ const PLOT_HZ: f64 = 15.0;
 const PLOT_EVERY_FRAMES: f64 = 6.0;
 /// The slowest text/plot rate while playing (ms between updates).
 const PLOT_MAX_MS: f64 = 250.0;
+/// …and at least this many times the measured script cost of a text update apart: the
+/// update's script takes at most a sixth of the main thread, and the layout, paint and
+/// commit it causes about as much again. On a fast machine this never binds (1×: ≈ 9 ms per
+/// update, so 15 Hz stays); on a slow one the numbers and plots update less often instead of
+/// taking the frames' time (4× throttling: ≈ 36 ms per update, 4–5 Hz).
+const TEXT_COST_SHARE: f64 = 6.0;
 
 fn stage_cb<E: 'static>(link: &yew::html::Scope<App>, f: fn(E) -> StageMsg) -> Callback<E> {
     link.callback(move |e| Msg::Stage(f(e)))
@@ -219,9 +228,11 @@ impl App {
 
     /// After a frame: plots at a bounded rate while playing; controls when a leaf moved.
     fn sync_views_frame(&mut self, now: f64) {
+        let period = (PLOT_EVERY_FRAMES * self.frame_ms)
+            .max(TEXT_COST_SHARE * self.text_cost)
+            .clamp(1000.0 / PLOT_HZ, PLOT_MAX_MS);
         let due = !self.st.playing
-            || now - self.plot_at
-                >= (PLOT_EVERY_FRAMES * self.frame_ms).clamp(1000.0 / PLOT_HZ, PLOT_MAX_MS) - 4.0
+            || now - self.plot_at >= period - 4.0
             || !Rc::ptr_eq(&self.plot_info, &self.st.info);
         if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
             self.plot_series = clock::span("series", || self.st.fresh_series());
@@ -623,6 +634,7 @@ impl Component for App {
             plot_series: st_series,
             plot_at: 0.0,
             frame_ms: 1000.0 / 60.0,
+            text_cost: 0.0,
             ui_snap: st_snap,
             cmd_cb: ctx.link().callback(Msg::Cmd),
         };
@@ -653,7 +665,11 @@ impl Component for App {
         if let Some(t0) = self.frame_t0.take() {
             // a page render that a frame started: from the frame's update to here (update,
             // view, Yew's reconcile of the page and the children's renders)
-            clock::add_span("frame_page_render", clock::now() - t0);
+            let ms = clock::now() - t0;
+            clock::add_span("frame_page_render", ms);
+            // with the three chart draws it brings (the last one's time stands for each)
+            let cost = (ms + 3.0 * clock::plot_ms()).min(200.0);
+            self.text_cost += 0.25 * (cost - self.text_cost);
         }
     }
 

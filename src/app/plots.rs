@@ -6,6 +6,8 @@ use std::rc::Rc;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlCanvasElement, MouseEvent};
 use yew::prelude::*;
 
@@ -14,11 +16,19 @@ use super::palette;
 use super::sim::{short_id, GraphInfo, Kind, Series, Snap};
 use super::text::{self, num, sci};
 
+/// The canvases' size in the HTML (before the first draw fits them to their box).
 const W: u32 = 560;
-const H: u32 = 210;
-const MARGIN: i32 = 10;
-const YLAB: i32 = 56;
-const XLAB: i32 = 26;
+const H: u32 = 224;
+/// Height / width of every chart here.
+const ASPECT: f64 = H as f64 / W as f64;
+/// Chart geometry in CSS pixels (scaled by [`fit`]'s factor when drawn).
+const MARGIN: i32 = 6;
+/// Room on the right for half of the last x label (centred on the axis end).
+const MARGIN_RIGHT: i32 = 16;
+const YLAB: i32 = 46;
+const XLAB: i32 = 20;
+/// Label size in CSS pixels.
+const FONT_PX: f64 = 11.0;
 /// Floor of the log plot (values below are drawn at the floor).
 const LOG_FLOOR: f64 = 1e-16;
 const MAX_BARS: usize = 24;
@@ -57,8 +67,99 @@ fn hex(c: &str) -> RGBColor {
     RGBColor(p(1), p(3), p(5))
 }
 
-fn font(t: Theme) -> TextStyle<'static> {
-    (FontFamily::SansSerif, 12).into_font().color(&t.fg)
+fn font(t: Theme, s: f64) -> TextStyle<'static> {
+    label_font(t.fg, s)
+}
+
+/// The charts' label font at scale `s` (see [`fit`]), in colour `fg`.
+pub fn label_font(fg: RGBColor, s: f64) -> TextStyle<'static> {
+    (FontFamily::SansSerif, FONT_PX * s).into_font().color(&fg)
+}
+
+/// A chart on `root` with the charts' margin and label areas at scale `s` (see [`fit`]).
+pub fn chart_on<'a, 'b>(
+    root: &'a DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    s: f64,
+) -> ChartBuilder<'a, 'b, CanvasBackend> {
+    let mut b = ChartBuilder::on(root);
+    b.margin(px(MARGIN, s))
+        .margin_right(px(MARGIN_RIGHT, s))
+        .x_label_area_size(px(XLAB, s))
+        .y_label_area_size(px(YLAB, s));
+    b
+}
+
+/// Fit `c`'s backing store to the width it is laid out at, `cw` CSS px, times the device pixel
+/// ratio, at `aspect` (height / width); returns the scale (canvas px per CSS px) to draw with.
+/// Sharp on HiDPI screens, labels at their CSS size on any panel width, and no pixels wasted
+/// on a narrow panel: a 560-px store shown 350 px wide cost 2.6× the raster and the commit
+/// of every redraw (issue 4, BENCHMARKS.md). A canvas not laid out (hidden panel) keeps its
+/// size and is drawn as if 350 CSS px wide. `cw` comes from [`CssWidth`]: reading the
+/// layout in a frame that changed the DOM would force a synchronous relayout.
+pub fn fit(c: &HtmlCanvasElement, aspect: f64, cw: i32) -> f64 {
+    let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let dpr = if dpr.is_finite() {
+        dpr.clamp(1.0, 3.0)
+    } else {
+        1.0
+    };
+    if cw < 40 {
+        return c.width() as f64 / 350.0;
+    }
+    let w = (cw as f64 * dpr).round() as u32;
+    let h = (cw as f64 * aspect * dpr).round() as u32;
+    if c.width() != w {
+        c.set_width(w);
+    }
+    if c.height() != h {
+        c.set_height(h);
+    }
+    dpr
+}
+
+/// The laid-out width (CSS px) of a group of equally wide canvases, read once and then kept
+/// up to date by a `ResizeObserver` (see [`watch_width`]).
+pub type CssWidth = Rc<std::cell::Cell<i32>>;
+
+/// The width in `w`, read from `c` the first time.
+pub fn css_width(w: &CssWidth, c: &HtmlCanvasElement) -> i32 {
+    if w.get() <= 0 {
+        w.set(c.client_width());
+    }
+    w.get()
+}
+
+/// A `ResizeObserver` and its callback (which must live as long as it observes).
+pub type WidthWatch = (web_sys::ResizeObserver, Closure<dyn FnMut(JsValue)>);
+
+/// Keep `w` equal to `el`'s laid-out width; `changed` runs when it changes (to redraw). The
+/// returned observer stops when disconnected (the closure must live as long).
+pub fn watch_width(
+    el: &web_sys::Element,
+    w: CssWidth,
+    changed: impl Fn() + 'static,
+) -> Option<WidthWatch> {
+    let el2 = el.clone();
+    let f = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        // inside a ResizeObserver callback the layout is fresh: this read is free
+        let now = el2.client_width();
+        if w.replace(now) != now {
+            changed();
+        }
+    });
+    let ro = web_sys::ResizeObserver::new(f.as_ref().unchecked_ref()).ok()?;
+    ro.observe(el);
+    Some((ro, f))
+}
+
+/// `v` CSS pixels in canvas pixels at scale `s`.
+pub fn px(v: i32, s: f64) -> i32 {
+    (v as f64 * s).round() as i32
+}
+
+/// A line `v` CSS pixels wide at scale `s` (at least one canvas pixel).
+pub fn lw(v: f64, s: f64) -> u32 {
+    (v * s).round().max(1.0) as u32
 }
 
 /// The one axis type of every chart (this module's and the learning panel's): linear or log,
@@ -123,8 +224,15 @@ fn x_max(s: &Series) -> f64 {
     s.steps.last().copied().unwrap_or(0.0).max(10.0)
 }
 
-fn draw_energy(c: HtmlCanvasElement, s: &Series, loss: f64, hover: Option<usize>) -> Option<()> {
+fn draw_energy(
+    c: HtmlCanvasElement,
+    cw: i32,
+    s: &Series,
+    loss: f64,
+    hover: Option<usize>,
+) -> Option<()> {
     let t = theme();
+    let k = fit(&c, ASPECT, cw);
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&t.bg).ok()?;
     let (mut lo, mut hi) = s
@@ -137,31 +245,31 @@ fn draw_energy(c: HtmlCanvasElement, s: &Series, loss: f64, hover: Option<usize>
     let pad = ((hi - lo) * 0.08).max(1e-9 * (1.0 + hi.abs()));
     lo -= pad;
     hi += pad;
-    let mut ch = ChartBuilder::on(&root)
-        .margin(MARGIN)
-        .x_label_area_size(XLAB)
-        .y_label_area_size(YLAB)
+    let mut ch = chart_on(&root, k)
         .build_cartesian_2d(Axis::lin(0.0, x_max(s)), Axis::lin(lo, hi))
         .ok()?;
+    let xm = x_max(s);
     ch.configure_mesh()
         .light_line_style(t.grid)
         .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
-        .label_style(font(t))
+        .label_style(font(t, k))
         .x_labels(6)
         .y_labels(5)
         .y_label_formatter(&|v| num(*v))
         .x_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .ok()?;
-    let xm = x_max(s);
-    ch.draw_series(LineSeries::new(
+    // the loss, dashed (the caption says so)
+    ch.draw_series(DashedLineSeries::new(
         [(0.0, loss), (xm, loss)],
+        px(5, k),
+        px(4, k),
         ShapeStyle {
-            color: t.fg.mix(0.5),
+            color: t.fg.mix(0.6),
             filled: false,
-            stroke_width: 1,
+            stroke_width: lw(1.0, k),
         },
     ))
     .ok()?;
@@ -170,13 +278,13 @@ fn draw_energy(c: HtmlCanvasElement, s: &Series, loss: f64, hover: Option<usize>
         ShapeStyle {
             color: hex(POS).to_rgba(),
             filled: false,
-            stroke_width: 2,
+            stroke_width: lw(2.0, k),
         },
     ))
     .ok()?;
-    if let Some(k) = hover {
-        if let (Some(&x), Some(&y)) = (s.steps.get(k), s.energy.get(k)) {
-            ch.draw_series([Circle::new((x, y), 4, hex(POS).filled())])
+    if let Some(hk) = hover {
+        if let (Some(&x), Some(&y)) = (s.steps.get(hk), s.energy.get(hk)) {
+            ch.draw_series([Circle::new((x, y), px(4, k), hex(POS).filled())])
                 .ok()?;
         }
     }
@@ -185,11 +293,13 @@ fn draw_energy(c: HtmlCanvasElement, s: &Series, loss: f64, hover: Option<usize>
 
 fn draw_gap(
     c: HtmlCanvasElement,
+    cw: i32,
     s: &Series,
     info: &GraphInfo,
     hover: Option<usize>,
 ) -> Option<()> {
     let t = theme();
+    let k = fit(&c, ASPECT, cw);
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&t.bg).ok()?;
     let fl = |x: f64| {
@@ -214,10 +324,7 @@ fn draw_gap(
     let hi = hi.log10().ceil() + 0.2;
     let lo = lo.min(hi - 1.0);
     let floor = 10f64.powf(lo);
-    let mut ch = ChartBuilder::on(&root)
-        .margin(MARGIN)
-        .x_label_area_size(XLAB)
-        .y_label_area_size(YLAB)
+    let mut ch = chart_on(&root, k)
         .build_cartesian_2d(
             Axis::lin(0.0, x_max(s)),
             Axis::log(10f64.powf(lo), 10f64.powf(hi)),
@@ -228,7 +335,7 @@ fn draw_gap(
         .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
-        .label_style(font(t))
+        .label_style(font(t, k))
         .x_labels(6)
         .y_labels(6)
         .y_label_formatter(&|v| format!("{v:.0e}"))
@@ -256,7 +363,7 @@ fn draw_gap(
             ShapeStyle {
                 color: hex(col).to_rgba(),
                 filled: false,
-                stroke_width: 2,
+                stroke_width: lw(1.5, k),
             },
         ))
         .ok()?;
@@ -271,13 +378,13 @@ fn draw_gap(
         ShapeStyle {
             color: t.fg.to_rgba(),
             filled: false,
-            stroke_width: 3,
+            stroke_width: lw(2.5, k),
         },
     ))
     .ok()?;
-    if let Some(k) = hover {
-        if let (Some(&x), Some(&y)) = (s.steps.get(k), s.overall.get(k)) {
-            ch.draw_series([Circle::new((x, fl(y).max(floor)), 4, t.fg.filled())])
+    if let Some(hk) = hover {
+        if let (Some(&x), Some(&y)) = (s.steps.get(hk), s.overall.get(hk)) {
+            ch.draw_series([Circle::new((x, fl(y).max(floor)), px(4, k), t.fg.filled())])
                 .ok()?;
         }
     }
@@ -315,8 +422,9 @@ fn bars(info: &GraphInfo, snap: &Snap) -> Vec<(String, f64, f64)> {
     out
 }
 
-fn draw_grads(c: HtmlCanvasElement, info: &GraphInfo, snap: &Snap) -> Option<()> {
+fn draw_grads(c: HtmlCanvasElement, cw: i32, info: &GraphInfo, snap: &Snap) -> Option<()> {
     let t = theme();
+    let k = fit(&c, ASPECT, cw);
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&t.bg).ok()?;
     let b = bars(info, snap);
@@ -325,10 +433,7 @@ fn draw_grads(c: HtmlCanvasElement, info: &GraphInfo, snap: &Snap) -> Option<()>
         .fold(1e-12f64, |m, (_, p, q)| m.max(p.abs()).max(q.abs()))
         * 1.12;
     let n = b.len().max(1) as f64;
-    let mut ch = ChartBuilder::on(&root)
-        .margin(MARGIN)
-        .x_label_area_size(XLAB)
-        .y_label_area_size(YLAB)
+    let mut ch = chart_on(&root, k)
         .build_cartesian_2d(Axis::lin(0.0, n), Axis::lin(-m, m))
         .ok()?;
     ch.configure_mesh()
@@ -336,7 +441,7 @@ fn draw_grads(c: HtmlCanvasElement, info: &GraphInfo, snap: &Snap) -> Option<()>
         .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
-        .label_style(font(t))
+        .label_style(font(t, k))
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(5)
@@ -345,8 +450,8 @@ fn draw_grads(c: HtmlCanvasElement, info: &GraphInfo, snap: &Snap) -> Option<()>
         .ok()?;
     ch.draw_series(LineSeries::new([(0.0, 0.0), (n, 0.0)], t.fg.mix(0.6)))
         .ok()?;
-    for (k, (label, pc, bp)) in b.iter().enumerate() {
-        let x = k as f64;
+    for (j, (label, pc, bp)) in b.iter().enumerate() {
+        let x = j as f64;
         let pcol = if *pc < 0.0 { hex(NEG) } else { hex(POS) };
         let bcol = if *bp < 0.0 { hex(NEG) } else { hex(POS) };
         ch.draw_series([Rectangle::new(
@@ -359,15 +464,18 @@ fn draw_grads(c: HtmlCanvasElement, info: &GraphInfo, snap: &Snap) -> Option<()>
             ShapeStyle {
                 color: bcol.to_rgba(),
                 filled: false,
-                stroke_width: 2,
+                stroke_width: lw(1.5, k),
             },
         )])
         .ok()?;
-        let (px, py) = ch.backend_coord(&(x + 0.5, -m));
+        let (bx, by) = ch.backend_coord(&(x + 0.5, -m));
         root.draw(&Text::new(
             label.clone(),
-            (px - 4 * label.chars().count().min(4) as i32, py + 6),
-            font(t),
+            (
+                bx - px(3, k) * label.chars().count().min(4) as i32,
+                by + px(5, k),
+            ),
+            font(t, k),
         ))
         .ok()?;
     }
@@ -382,8 +490,9 @@ pub struct PlotsProps {
     /// Replay: the scrubbed tick, marked on the energy and gap plots.
     #[prop_or_default]
     pub marker: Option<usize>,
-    /// While playing: draw the three charts on three successive animation frames instead of
-    /// all in one (a frame then never carries more than one chart's drawing).
+    /// While playing: draw the three charts on the three animation frames after the update
+    /// instead of all in one (a frame then never carries more than one chart's drawing).
+    /// Paused, the first chart is drawn at once and the other two on the next frames.
     #[prop_or_default]
     pub spread: bool,
 }
@@ -414,10 +523,11 @@ fn next_frame(jobs: Vec<Box<dyn FnOnce()>>, gen: Rc<std::cell::Cell<u64>>, mine:
 /// Index of the recorded point nearest the mouse, from the canvas x.
 fn nearest(e: &MouseEvent, s: &Series) -> Option<usize> {
     let c: HtmlCanvasElement = e.target_dyn_into()?;
+    // in CSS pixels, like the chart geometry
     let cw = c.client_width().max(1) as f64;
-    let x = e.offset_x() as f64 * W as f64 / cw;
+    let x = e.offset_x() as f64;
     let left = (MARGIN + YLAB) as f64;
-    let right = W as f64 - MARGIN as f64;
+    let right = cw - MARGIN_RIGHT as f64;
     let frac = ((x - left) / (right - left)).clamp(0.0, 1.0);
     let step = frac * x_max(s);
     let k = s.steps.partition_point(|&v| v < step);
@@ -432,13 +542,15 @@ fn nearest(e: &MouseEvent, s: &Series) -> Option<usize> {
 }
 
 /// Replay marker: a vertical line at the scrubbed tick (same x mapping as the charts).
-fn mark(c: &HtmlCanvasElement, marker: Option<usize>, s: &Series) {
+fn mark(c: &HtmlCanvasElement, cw: i32, marker: Option<usize>, series: &Series) {
     if let Some(k) = marker {
-        let left = (MARGIN + YLAB) as f64;
-        let right = W as f64 - MARGIN as f64;
-        let x = left + (k as f64 / x_max(s)).clamp(0.0, 1.0) * (right - left);
-        let bottom = (H as i32 - MARGIN - XLAB) as f64;
-        super::replay::draw_marker(c, x, MARGIN as f64, bottom);
+        // the chart was just drawn, so this only reads the scale back
+        let s = fit(c, ASPECT, cw);
+        let left = px(MARGIN + YLAB, s) as f64;
+        let right = (c.width() as i32 - px(MARGIN_RIGHT, s)) as f64;
+        let x = left + (k as f64 / x_max(series)).clamp(0.0, 1.0) * (right - left);
+        let bottom = (c.height() as i32 - px(MARGIN + XLAB, s)) as f64;
+        super::replay::draw_marker(c, x, px(MARGIN, s) as f64, bottom, s);
     }
 }
 
@@ -449,13 +561,31 @@ pub fn plots(p: &PlotsProps) -> Html {
     let grads = use_node_ref();
     let hover = use_state(|| None::<usize>);
     let gen = use_mut_ref(|| Rc::new(std::cell::Cell::new(0u64)));
+    // the canvases' width: a new one refits and redraws the charts (window resized, layout
+    // switched), also when paused
+    let cw: CssWidth = (*use_mut_ref(CssWidth::default).borrow()).clone();
+    let redraw = use_force_update();
+    {
+        let (el, cw) = (energy.clone(), cw.clone());
+        use_effect_with((), move |_| {
+            let watch = el
+                .cast::<web_sys::Element>()
+                .and_then(|el| watch_width(&el, cw, move || redraw.force_update()));
+            move || {
+                if let Some((ro, _f)) = watch {
+                    ro.disconnect();
+                }
+            }
+        });
+    }
     {
         let (energy, gap, grads) = (energy.clone(), gap.clone(), grads.clone());
         let (info, snap, series) = (p.info.clone(), p.snap.clone(), p.series.clone());
         let h = *hover;
         let (marker, spread) = (p.marker, p.spread);
         let gen = gen.borrow().clone();
-        use_effect_with((p.series.clone(), p.snap.clone(), h), move |_| {
+        let (cw, width) = (cw.clone(), cw.get());
+        use_effect_with((p.series.clone(), p.snap.clone(), h, width), move |_| {
             let h = h.filter(|&k| k < series.steps.len());
             let timed = |f: Box<dyn FnOnce()>| -> Box<dyn FnOnce()> {
                 Box::new(move || {
@@ -464,27 +594,29 @@ pub fn plots(p: &PlotsProps) -> Html {
                     super::clock::note_plot(super::clock::now() - t0);
                 })
             };
-            let (s2, snap2) = (series.clone(), snap.clone());
+            let (s2, snap2, cw2) = (series.clone(), snap.clone(), cw.clone());
             let jobs: Vec<Box<dyn FnOnce()>> = vec![
                 timed(Box::new(move || {
                     if let Some(c) = energy.cast::<HtmlCanvasElement>() {
-                        draw_energy(c.clone(), &s2, snap2.loss, h);
-                        mark(&c, marker, &s2);
+                        let w = css_width(&cw2, &c);
+                        draw_energy(c.clone(), w, &s2, snap2.loss, h);
+                        mark(&c, w, marker, &s2);
                     }
                 })),
                 timed(Box::new({
-                    let info = info.clone();
+                    let (info, cw) = (info.clone(), cw.clone());
                     move || {
                         if let Some(c) = gap.cast::<HtmlCanvasElement>() {
-                            draw_gap(c.clone(), &series, &info, h);
-                            mark(&c, marker, &series);
+                            let w = css_width(&cw, &c);
+                            draw_gap(c.clone(), w, &series, &info, h);
+                            mark(&c, w, marker, &series);
                         }
                     }
                 })),
                 timed(Box::new({
                     move || {
                         if let Some(c) = grads.cast::<HtmlCanvasElement>() {
-                            draw_grads(c, &info, &snap);
+                            draw_grads(c.clone(), css_width(&cw, &c), &info, &snap);
                         }
                     }
                 })),
@@ -493,7 +625,12 @@ pub fn plots(p: &PlotsProps) -> Html {
             gen.set(mine);
             if spread {
                 next_frame(jobs, gen, mine);
+            } else if mine > 1 {
+                // paused, after a command: the first chart now, the others on the next two
+                // frames, so a click never waits for three chart draws
+                one_per_frame(jobs, gen, mine);
             } else {
+                // the first draw: all at once (the page is complete when it first shows)
                 for job in jobs {
                     job();
                 }

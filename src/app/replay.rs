@@ -33,7 +33,7 @@ pub fn bar(step: usize, max: usize, scrubbing: bool, on_cmd: &Callback<Cmd>) -> 
 
 /// Draw the replay marker on a plot canvas: a vertical line from `top` to `bottom` at `x`
 /// (canvas pixels), in the accent colour.
-pub fn draw_marker(c: &web_sys::HtmlCanvasElement, x: f64, top: f64, bottom: f64) {
+pub fn draw_marker(c: &web_sys::HtmlCanvasElement, x: f64, top: f64, bottom: f64, s: f64) {
     use wasm_bindgen::JsCast;
     let Some(ctx) = c
         .get_context("2d")
@@ -45,8 +45,8 @@ pub fn draw_marker(c: &web_sys::HtmlCanvasElement, x: f64, top: f64, bottom: f64
     };
     ctx.save();
     ctx.set_stroke_style_str("#7c4dff");
-    ctx.set_line_width(2.0);
-    let _ = ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &4.0.into()));
+    ctx.set_line_width(2.0 * s);
+    let _ = ctx.set_line_dash(&js_sys::Array::of2(&(6.0 * s).into(), &(4.0 * s).into()));
     ctx.begin_path();
     ctx.move_to(x.round() + 0.5, top);
     ctx.line_to(x.round() + 0.5, bottom);
