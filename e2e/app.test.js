@@ -226,7 +226,7 @@ test('wide graphs: "Readable size" draws the numbers legibly and scrolls sideway
   await page.context().close();
 });
 
-test('two rates: while playing the numbers keep moving (each page render writes them all); paused, every node shows the engine', async () => {
+test('two rates: while playing the numbers keep moving without re-rendering the graph; paused, every node shows the engine', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.waitForSelector('g.node[data-id="y4"]');
   await select(page, '#preset', 'rnn3');
@@ -246,6 +246,18 @@ test('two rates: while playing the numbers keep moving (each page render writes 
     seen.push(await texts());
   }
   assert.equal(new Set(seen).size, seen.length);
+  // the graph's SVG does not re-render at the text rate: the page renders several times a
+  // second (counter, stats, plots) while the graph's view runs at most once, and the numbers
+  // behind the picture (data-eps, written with the numbers) still move
+  const calls = () => page.evaluate(() => { const s = window.__pc.spans; return [s.frame_page_render?.[1] ?? 0, s.view_graph?.[1] ?? 0]; });
+  const eps = () => page.getAttribute('g.node[data-id="h1"]', 'data-eps');
+  const [p0, g0] = await calls();
+  const e0 = await eps();
+  await page.waitForTimeout(1500);
+  const [p1, g1] = await calls();
+  assert.ok(p1 - p0 >= 5, `page renders in 1.5 s: ${p1 - p0}`);
+  assert.ok(g1 - g0 <= 1, `graph renders in 1.5 s: ${g1 - g0} (page renders: ${p1 - p0})`);
+  assert.notEqual(await eps(), e0, 'data-eps follows the text snapshot');
   // the marks move on frames the page does not render: the discs' radii change between two reads
   const radii = () => page.$$eval('svg.marks circle.est', (cs) => cs.map((c) => c.getAttribute('r')).join(','));
   const r0 = await radii();

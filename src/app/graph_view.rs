@@ -23,7 +23,7 @@ fn sign_colour(x: f64) -> &'static str {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct GraphProps {
     pub info: Rc<GraphInfo>,
     pub snap: Rc<Snap>,
@@ -47,6 +47,22 @@ pub struct GraphProps {
     /// Drawn at [`ZOOM_SCALE`] at least (scrolling sideways) instead of fitted to the panel.
     #[prop_or_default]
     pub zoom: bool,
+}
+
+impl PartialEq for GraphProps {
+    /// The graph and the snapshot by identity (the app makes a new `Rc` for every change), and
+    /// the view options. `shown` and `seq` are left out: they change on every frame and reach
+    /// a mounted graph through `feed`; a render for any other reason picks them up.
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.info, &o.info)
+            && Rc::ptr_eq(&self.snap, &o.snap)
+            && self.global == o.global
+            && self.lens == o.lens
+            && self.feed == o.feed
+            && self.stacked == o.stacked
+            && self.playing == o.playing
+            && self.zoom == o.zoom
+    }
 }
 
 /// The smallest scale of the zoomed graph: the numbers (11.5 units) at 9.2 px or more.
@@ -95,6 +111,22 @@ impl FrameFeed {
         true
     }
 
+    /// A newer text snapshot while playing: the graph does not re-render for it; the painter
+    /// writes its numbers, data attributes and ring sizes [`TEXT_DELAY_FRAMES`] frames later
+    /// (numbers still pending keep their age). False when no graph is mounted.
+    pub fn text(&self, snap: Rc<Snap>) -> bool {
+        let Some(p) = self.0.borrow().clone() else {
+            return false;
+        };
+        let Ok(mut p) = p.try_borrow_mut() else {
+            return false;
+        };
+        let age = p.pending.as_ref().map_or(0, |q| q.1);
+        p.text_snap = Some(snap.clone());
+        p.pending = Some((snap, age));
+        true
+    }
+
     /// A frame on which the page did not render: while playing, the numbers of the last
     /// render are written [`TEXT_DELAY_FRAMES`] frames after it.
     pub fn frame(&self) {
@@ -133,6 +165,19 @@ pub struct Painter {
     /// written into each; per node, which numbers it shows (computed?, vector?, rows).
     nums: Vec<(web_sys::Element, String)>,
     num_plan: Vec<(bool, bool, usize)>,
+    /// Per node (document order = node order): the `g.node` and its `data-v`, `data-eps`,
+    /// `data-bp`, `data-gap` last written (the painter is their only writer).
+    node_els: Vec<(web_sys::Element, [String; 4])>,
+    /// Per unit (the order of `units`): the backprop ring and its radius last written.
+    rings: Vec<(web_sys::Element, String)>,
+    /// The graph and the colour-scale choice of the last render (for the scales).
+    info: Option<Rc<GraphInfo>>,
+    global: bool,
+    /// The snapshot of the last render, and the newest one known (from a render or
+    /// [`FrameFeed::text`]): a render for another reason (lens, zoom) must not bring back
+    /// older numbers.
+    prop_snap: Option<Rc<Snap>>,
+    text_snap: Option<Rc<Snap>>,
     /// Numbers not yet written (while playing) and the frames since they arrived.
     pending: Option<(Rc<Snap>, u32)>,
 }
@@ -172,6 +217,7 @@ impl Painter {
     /// Find the marks of the SVG just rendered.
     fn attach(&mut self, svg: &web_sys::Element) {
         keep(elements(svg, "circle.est"), &mut self.discs);
+        keep(elements(svg, "circle.ghost"), &mut self.rings);
         keep(elements(svg, "path.edge"), &mut self.strokes);
     }
 
@@ -179,7 +225,9 @@ impl Painter {
     /// node by node, row by row). True when some of them are new (nothing written yet).
     fn attach_text(&mut self, svg: &web_sys::Element) -> bool {
         keep(elements(svg, "g.node text.num"), &mut self.nums);
+        keep(elements(svg, "g.node"), &mut self.node_els);
         self.nums.iter().any(|(_, last)| last.is_empty())
+            || self.node_els.iter().any(|(_, last)| last[0].is_empty())
     }
 
     /// Write the text snapshot's numbers into the nodes' `text.num` elements (only the ones
@@ -188,6 +236,32 @@ impl Painter {
     /// numbers in one go: any text change makes the browser repaint the whole text layer, so
     /// they all land on the same frame.
     fn write_text(&mut self, snap: &Snap) {
+        // the colour scales follow the text snapshot: the discs' (next paint) and the rings'
+        if let Some(info) = self.info.clone() {
+            if snap.nodes.len() == info.nodes.len() {
+                self.scales = scales(&info, snap, self.global);
+            }
+        }
+        if self.rings.len() == self.units.len() {
+            for ((el, last), &(i, k, rmax)) in self.rings.iter_mut().zip(&self.units) {
+                let bp = snap
+                    .nodes
+                    .get(i)
+                    .and_then(|n| n.bp.get(k))
+                    .copied()
+                    .unwrap_or(0.0);
+                let scale = self.scales.get(i).copied().unwrap_or(1.0);
+                put(el, last, "r", fx(radius(bp, scale, rmax).max(1.5), 2));
+            }
+        }
+        // the numbers behind the picture, for tests and tools (no layout, no paint)
+        for ((el, last), s) in self.node_els.iter_mut().zip(&snap.nodes) {
+            let [v, eps, bp, gap] = last;
+            put(el, v, "data-v", join(&s.v));
+            put(el, eps, "data-eps", join(&s.est));
+            put(el, bp, "data-bp", join(&s.bp));
+            put(el, gap, "data-gap", full(s.gap));
+        }
         let texts =
             self.num_plan
                 .iter()
@@ -419,21 +493,13 @@ impl RowGeom {
 
 /// A unit's estimate and target: a filled disc (the PC value, smoothed; its radius, colour
 /// and opacity are written by the [`Painter`] on every frame) inside a dashed ring (the
-/// backprop target). Its background circle is in [`NodeBody`].
-fn unit(
-    cx: &AttrValue,
-    cy: &AttrValue,
-    rmax: f64,
-    bp: f64,
-    scale: f64,
-    class: &'static str,
-) -> Html {
-    let rb = radius(bp, scale, rmax).max(1.5);
+/// backprop target; its radius follows the colour scale, written by the painter with the
+/// numbers). Its background circle is in [`NodeBody`].
+fn unit(cx: &AttrValue, cy: &AttrValue, bp: f64, class: &'static str) -> Html {
     html! {
         <g class={classes!("err-unit", class)}>
             <circle class="est" cx={cx.clone()} cy={cy.clone()} />
-            <circle class="ghost" cx={cx.clone()} cy={cy.clone()} r={fx(rb, 2)}
-                stroke={sign_colour(bp)} />
+            <circle class="ghost" cx={cx.clone()} cy={cy.clone()} stroke={sign_colour(bp)} />
         </g>
     }
 }
@@ -582,34 +648,6 @@ fn node_body_html(p: &BodyProps) -> Html {
     }
 }
 
-/// The attributes of a node's `<g>` that change with the text snapshot (computed once per
-/// snapshot, then cloned cheaply on every frame).
-struct NodeAttrs {
-    label: AttrValue,
-    v: AttrValue,
-    eps: AttrValue,
-    bp: AttrValue,
-    gap: AttrValue,
-}
-
-fn node_attrs(info: &GraphInfo, snap: &Snap, labels: &[AttrValue]) -> Vec<NodeAttrs> {
-    info.nodes
-        .iter()
-        .zip(&snap.nodes)
-        .enumerate()
-        .map(|(i, (n, s))| NodeAttrs {
-            label: labels
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| tooltip(n, s).into()),
-            v: join(&s.v).into(),
-            eps: join(&s.est).into(),
-            bp: join(&s.bp).into(),
-            gap: full(s.gap).into(),
-        })
-        .collect()
-}
-
 /// Per graph: each node's place and its units' centres, as attribute strings, and the
 /// largest disc radius.
 struct NodeGeom {
@@ -685,22 +723,13 @@ pub fn graph_view(p: &GraphProps) -> Html {
             .map(|(n, s)| AttrValue::from(tooltip(n, s)))
             .collect::<Vec<_>>()
     });
-    let attrs = use_memo(
-        (
-            Same(p.info.clone()),
-            Same(p.snap.clone()),
-            Same(labels.clone()),
-        ),
-        |(i, s, l)| node_attrs(&i.0, &s.0, &l.0),
-    );
-    let sc = scales(&p.info, &p.snap, p.global);
     {
         // after every render: find the marks, take the plan, paint the newest values
         let (painter, svg, text_svg) = (painter.clone(), svg.clone(), text_svg.clone());
-        let (info, shown, seq, sc) = (p.info.clone(), p.shown.clone(), p.seq, sc.clone());
+        let (info, shown, seq) = (p.info.clone(), p.shown.clone(), p.seq);
         let geo = geo.clone();
-        let stacked = p.stacked;
-        let (text_snap, playing) = (p.snap.clone(), p.playing);
+        let (stacked, global) = (p.stacked, p.global);
+        let (snap, playing) = (p.snap.clone(), p.playing);
         use_effect(move || {
             let t_fx = super::clock::now();
             if let (Ok(mut pt), Some(el)) =
@@ -713,7 +742,18 @@ pub fn graph_view(p: &GraphProps) -> Html {
                     .flat_map(|(i, g)| (0..g.units.len()).map(move |k| (i, k, g.rmax)))
                     .collect();
                 pt.edges = lay_of(&info, stacked).edges.iter().map(|e| e.to).collect();
-                pt.scales = sc;
+                // the newest text snapshot: this render's if it brought a new one, else the
+                // newest the feed brought since
+                let new_prop = !pt.prop_snap.as_ref().is_some_and(|q| Rc::ptr_eq(q, &snap));
+                let text_snap = match &pt.text_snap {
+                    Some(q) if !new_prop && q.nodes.len() == info.nodes.len() => q.clone(),
+                    _ => snap.clone(),
+                };
+                pt.prop_snap = Some(snap);
+                pt.text_snap = Some(text_snap.clone());
+                pt.scales = scales(&info, &text_snap, global);
+                pt.info = Some(info.clone());
+                pt.global = global;
                 if seq >= pt.latest.0 {
                     pt.latest = (seq, shown);
                 }
@@ -730,7 +770,8 @@ pub fn graph_view(p: &GraphProps) -> Html {
                     .collect();
                 let fresh = text_svg
                     .cast::<web_sys::Element>()
-                    .is_some_and(|t| pt.attach_text(&t));
+                    .is_some_and(|t| pt.attach_text(&t))
+                    || pt.rings.iter().any(|(_, r)| r.is_empty());
                 // paused: now; playing: a few frames later (numbers still pending keep
                 // their age, so a render on every frame cannot hold them back)
                 if playing && !fresh {
@@ -746,7 +787,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         });
     }
     super::clock::span("view_graph", || {
-        graph_html(p, &svg, &text_svg, &sc, &geo, &attrs)
+        graph_html(p, &svg, &text_svg, &geo, &labels)
     })
 }
 
@@ -756,16 +797,15 @@ fn graph_html(
     p: &GraphProps,
     svg: &NodeRef,
     text_svg: &NodeRef,
-    sc: &[f64],
     geo: &Geoms,
-    attrs: &[NodeAttrs],
+    labels: &[AttrValue],
 ) -> Html {
     let info = &p.info;
     let lay = lay_of(info, p.stacked);
     let (geoms, paths) = (&geo.0, &geo.1);
     if p.snap.nodes.len() != info.nodes.len()
         || geoms.len() != info.nodes.len()
-        || attrs.len() != info.nodes.len()
+        || labels.len() != info.nodes.len()
     {
         return html! {};
     }
@@ -782,7 +822,7 @@ fn graph_html(
         }
     });
     let nodes = info.nodes.iter().enumerate().map(|(i, n)| {
-        let (gm, at) = (&geoms[i], &attrs[i]);
+        let (gm, label) = (&geoms[i], &labels[i]);
         let clamped = n.kind == Kind::Input || n.output;
         let kind = match n.kind {
             Kind::Input => "input",
@@ -790,24 +830,29 @@ fn graph_html(
             Kind::Computed => "computed",
         };
         let mark = lens.map(|l| lens_class(l.mark.get(i).copied().unwrap_or(0)));
-        let class = classes!("node", kind, n.output.then_some("output"), clamped.then_some("clamped"), mark);
+        let class = classes!(
+            "node",
+            kind,
+            n.output.then_some("output"),
+            clamped.then_some("clamped"),
+            mark
+        );
         html! {
+            // data-v, data-eps, data-bp, data-gap: written by the painter with the numbers
             <g class={class} data-id={n.id.clone()} data-index={gm.index.clone()} data-kind={kind}
-                data-v={at.v.clone()} data-eps={at.eps.clone()} data-bp={at.bp.clone()} data-gap={at.gap.clone()}
                 transform={gm.transform.clone()}
-                tabindex="0" role="img" aria-label={at.label.clone()}>
+                tabindex="0" role="img" aria-label={label.clone()}>
                 <NodeBody key={format!("{:p}/{i}", Rc::as_ptr(info))} info={Same(info.clone())}
-                    {i} stacked={p.stacked} title={at.label.clone()} />
+                    {i} stacked={p.stacked} title={label.clone()} />
             </g>
         }
     });
     let marks = info.nodes.iter().enumerate().map(|(i, n)| {
         let (gm, s) = (&geoms[i], &p.snap.nodes[i]);
-        let rmax = gm.rmax;
         let cls = if n.kind == Kind::Computed { "error-unit" } else { "grad-unit" };
         let units = gm.units.iter().enumerate().map(|(k, (dk, cx, cy))| {
             let bp = s.bp.get(k).copied().unwrap_or(0.0);
-            html! { <g class="row" data-k={dk.clone()}>{ unit(cx, cy, rmax, bp, sc[i], cls) }</g> }
+            html! { <g class="row" data-k={dk.clone()}>{ unit(cx, cy, bp, cls) }</g> }
         });
         let mark = lens.map(|l| lens_class(l.mark.get(i).copied().unwrap_or(0)));
         html! {

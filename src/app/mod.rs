@@ -139,6 +139,11 @@ pub struct App {
     plot_snap: Rc<Snap>,
     plot_series: Rc<Series>,
     plot_at: f64,
+    /// The snapshot the graph renders with: replaced after commands and whenever the text
+    /// snapshot changes while paused. While playing, the text snapshot reaches the graph's
+    /// painter through `feed` ([`graph_view::FrameFeed::text`]) and the graph does not
+    /// re-render at the text rate.
+    graph_snap: Rc<Snap>,
     /// Smoothed interval between animation frames (ms).
     frame_ms: f64,
     /// Smoothed script cost of one text update (ms): the page render plus the three chart
@@ -218,6 +223,7 @@ impl App {
     /// now; while playing, the plots follow at the frame loop's bounded rate.
     fn sync_views(&mut self) {
         self.ui_snap = self.st.snap.clone();
+        self.graph_snap = self.st.snap.clone();
         if !self.st.playing || !Rc::ptr_eq(&self.plot_info, &self.st.info) {
             self.plot_series = self.st.fresh_series();
             self.plot_snap = self.st.snap.clone();
@@ -235,10 +241,14 @@ impl App {
             || now - self.plot_at >= period - 4.0
             || !Rc::ptr_eq(&self.plot_info, &self.st.info);
         if due && !Rc::ptr_eq(&self.plot_snap, &self.st.snap) {
+            let same_graph = Rc::ptr_eq(&self.plot_info, &self.st.info);
             self.plot_series = clock::span("series", || self.st.fresh_series());
             self.plot_snap = self.st.snap.clone();
             self.plot_info = self.st.info.clone();
             self.plot_at = now;
+            if !(self.st.playing && same_graph && self.feed.text(self.plot_snap.clone())) {
+                self.graph_snap = self.plot_snap.clone();
+            }
         }
         if !Rc::ptr_eq(&self.ui_snap, &self.st.snap) {
             let leaves_moved = self.st.info.nodes.iter().enumerate().any(|(i, n)| {
@@ -635,6 +645,7 @@ impl Component for App {
             plot_at: 0.0,
             frame_ms: 1000.0 / 60.0,
             text_cost: 0.0,
+            graph_snap: st_snap.clone(),
             ui_snap: st_snap,
             cmd_cb: ctx.link().callback(Msg::Cmd),
         };
@@ -711,7 +722,10 @@ impl App {
                 if !page {
                     self.feed.frame();
                 }
-                page || (moved && !self.feed.send(self.shown_seq, self.shown.clone()))
+                // the discs move on every frame, page render or not (the graph does not
+                // re-render at the text rate)
+                let sent = moved && self.feed.send(self.shown_seq, self.shown.clone());
+                page || (moved && !sent)
             }
             Msg::Cmd(cmd) => self.run_cmd(cmd),
             Msg::Stage(m) => self.stage(m),
@@ -858,7 +872,7 @@ impl App {
                                     if st.table {
                                         <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
                                     } else {
-                                        <GraphView info={self.plot_info.clone()} snap={self.plot_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} zoom={self.zoom} playing={st.playing} />
+                                        <GraphView info={self.plot_info.clone()} snap={self.graph_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} zoom={self.zoom} playing={st.playing} />
                                     }
         { overlay }
                                 </div>
