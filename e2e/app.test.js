@@ -280,6 +280,11 @@ test('two rates: while playing the numbers keep moving without re-rendering the 
   await page.waitForSelector('svg#graph g.node.computed');
   await page.waitForFunction(() => document.querySelectorAll('svg#graph text.num').length > 0);
   assert.equal(await texts(), paused, 'no node shows an older snapshot than the others');
+  // the rings (backprop targets, sized by the painter) and the data values are there at once
+  // in the remounted graph
+  const rings = await page.$$eval('svg.marks circle.ghost', (cs) => cs.map((c) => Number.parseFloat(c.getAttribute('r'))));
+  assert.ok(rings.length > 0 && rings.every((r) => r >= 1.5), `ring radii ${rings}`);
+  assert.ok(await page.$$eval('svg#graph g.node', (gs) => gs.every((g) => g.hasAttribute('data-eps') && g.hasAttribute('data-bp'))));
   assert.deepEqual(errors, []);
   await page.context().close();
 });
