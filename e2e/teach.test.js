@@ -170,6 +170,10 @@ test('exports: stand-alone SVG, plots PNG, trace CSV and JSON', async () => {
   const bytes = fs.readFileSync(png.file);
   assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG file');
   assert.ok(bytes.length > 5000);
+  // drawn afresh at a fixed size (3 × a 350-px chart), whatever the panel and the pixel ratio:
+  // three charts of 1050 × 420 under captions of 72 px, the gap chart's colour keys in a row
+  assert.equal(bytes.readUInt32BE(16), 1050, 'PNG width');
+  assert.equal(bytes.readUInt32BE(20), 3 * (420 + 72) + 54, 'PNG height');
   const csv = (await download(page, '#export-csv')).text().trim().split('\n');
   assert.match(csv[0], /^step,energy,loss,gap_nodes,gap_params,eps_y1,/);
   assert.ok(csv[0].includes('delta_y4'));

@@ -22,7 +22,7 @@ pub enum ExportKind {
 }
 
 /// Run the export (called by the reducer; changes nothing in the state).
-pub fn export(kind: ExportKind, st: &AppState) {
+pub fn export(kind: ExportKind, st: &AppState, series: &super::sim::Series) {
     let base = if super::presets::get(&st.preset).is_some() {
         st.preset.clone()
     } else {
@@ -42,7 +42,8 @@ pub fn export(kind: ExportKind, st: &AppState) {
             }
         }
         ExportKind::PlotsPng => {
-            if let Some(url) = plots_png() {
+            let charts = super::plots::export_charts(&st.info, &st.snap, series, st.scrub);
+            if let Some(url) = plots_png(&charts) {
                 download_url(&format!("{base}.plots.png"), &url);
             }
         }
@@ -339,39 +340,70 @@ pub fn standalone_svg(svg: &Element, marks: Option<&Element>) -> Option<String> 
     Some(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{s}\n"))
 }
 
-/// The three plot canvases stacked into one PNG (as a data URL), each under its caption.
-pub fn plots_png() -> Option<String> {
+/// The charts stacked into one PNG (as a data URL), each under its caption and colour keys.
+pub fn plots_png(charts: &[super::plots::ExportChart]) -> Option<String> {
     let doc = document()?;
-    let list = doc.query_selector_all("figure.plot canvas").ok()?;
-    let canvases: Vec<HtmlCanvasElement> = (0..list.length())
-        .filter_map(|k| list.item(k)?.dyn_into().ok())
-        .collect();
-    if canvases.is_empty() {
-        return None;
-    }
-    const CAP: u32 = 24;
-    let w = canvases.iter().map(|c| c.width()).max().unwrap_or(1);
-    let h: u32 = canvases.iter().map(|c| c.height() + CAP).sum();
+    let w = charts.iter().map(|c| c.canvas.width()).max()?;
+    // the captions scale with the charts (drawn as on a 350-px panel)
+    let s = w as f64 / 350.0;
+    let (cap, line) = (24.0 * s, 18.0 * s);
+    let (cap_font, key_font) = (
+        format!("600 {:.0}px sans-serif", 13.0 * s),
+        format!("{:.0}px sans-serif", 11.0 * s),
+    );
+    // a measuring context first: the keys wrap into rows under the caption
     let out: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
-    out.set_width(w);
-    out.set_height(h);
     let ctx: web_sys::CanvasRenderingContext2d = out.get_context("2d").ok()??.dyn_into().ok()?;
+    ctx.set_font(&key_font);
+    type Row<'a> = Vec<(f64, &'a str, &'a str)>;
+    let rows: Vec<Vec<Row>> = charts
+        .iter()
+        .map(|chart| {
+            let mut rows: Vec<Row> = vec![];
+            let mut x = f64::INFINITY;
+            for (colour, name) in &chart.keys {
+                let need = 18.0 * s + ctx.measure_text(name).map_or(0.0, |m| m.width());
+                if x + need > w as f64 - 8.0 * s {
+                    rows.push(vec![]);
+                    x = 8.0 * s;
+                }
+                if let Some(r) = rows.last_mut() {
+                    r.push((x, colour.as_str(), name.as_str()));
+                }
+                x += need + 12.0 * s;
+            }
+            rows
+        })
+        .collect();
+    let block = |k: usize| cap + rows[k].len() as f64 * line;
+    let h: f64 = charts
+        .iter()
+        .enumerate()
+        .map(|(k, c)| c.canvas.height() as f64 + block(k))
+        .sum();
+    out.set_width(w);
+    out.set_height(h.ceil() as u32);
+    // (resizing reset the context's state)
     ctx.set_fill_style_str("#ffffff");
-    ctx.fill_rect(0.0, 0.0, w as f64, h as f64);
-    ctx.set_font("600 13px sans-serif");
+    ctx.fill_rect(0.0, 0.0, w as f64, h);
     let mut y = 0.0;
-    for c in &canvases {
-        let caption = c
-            .closest("figure")
-            .ok()
-            .flatten()
-            .and_then(|f| f.query_selector("figcaption").ok().flatten())
-            .and_then(|f| f.text_content())
-            .unwrap_or_default();
+    for (k, chart) in charts.iter().enumerate() {
         ctx.set_fill_style_str("#1f2530");
-        let _ = ctx.fill_text(&caption, 8.0, y + 17.0);
-        let _ = ctx.draw_image_with_html_canvas_element(c, 0.0, y + CAP as f64);
-        y += (c.height() + CAP) as f64;
+        ctx.set_font(&cap_font);
+        let _ = ctx.fill_text(&chart.caption, 8.0 * s, y + 17.0 * s);
+        ctx.set_font(&key_font);
+        for (r, row) in rows[k].iter().enumerate() {
+            let ty = y + cap + r as f64 * line + 12.0 * s;
+            for &(x, colour, name) in row {
+                ctx.set_fill_style_str(colour);
+                ctx.fill_rect(x, ty - 6.0 * s, 14.0 * s, 4.0 * s);
+                ctx.set_fill_style_str("#1f2530");
+                let _ = ctx.fill_text(name, x + 18.0 * s, ty);
+            }
+        }
+        let top = y + block(k);
+        let _ = ctx.draw_image_with_html_canvas_element(&chart.canvas, 0.0, top.round());
+        y = top + chart.canvas.height() as f64;
     }
     out.to_data_url().ok()
 }

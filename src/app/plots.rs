@@ -497,6 +497,73 @@ pub struct PlotsProps {
     pub spread: bool,
 }
 
+/// Width (canvas px) of each chart in the PNG export: drawn as on a 350-CSS-px panel at 3×,
+/// whatever the panel's width and the screen's pixel ratio.
+pub const EXPORT_W: u32 = 1050;
+
+/// One chart of the PNG export: the canvas, its caption and its colour keys (CSS colour, name).
+pub struct ExportChart {
+    pub canvas: HtmlCanvasElement,
+    pub caption: String,
+    pub keys: Vec<(String, String)>,
+}
+
+/// The three charts (energy, gap, gradients) drawn afresh at [`EXPORT_W`] into canvases
+/// outside the document, with the captions and keys the page shows, for the PNG export.
+pub fn export_charts(
+    info: &GraphInfo,
+    snap: &Snap,
+    series: &Series,
+    marker: Option<usize>,
+) -> Vec<ExportChart> {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return vec![];
+    };
+    let canvas = || -> Option<HtmlCanvasElement> {
+        let c: HtmlCanvasElement = doc.create_element("canvas").ok()?.dyn_into().ok()?;
+        c.set_width(EXPORT_W);
+        c.set_height((EXPORT_W as f64 * ASPECT).round() as u32);
+        Some(c)
+    };
+    // not laid out: `fit` keeps the size and scales the drawing to it (cw = 0)
+    let mut out = vec![];
+    let chart = |canvas, caption: String, keys| ExportChart {
+        canvas,
+        caption,
+        keys,
+    };
+    if let Some(c) = canvas() {
+        draw_energy(c.clone(), 0, series, snap.loss, None);
+        mark(&c, 0, marker, series);
+        let caption = format!(
+            "{}  (dashed: loss L = {})",
+            text::PLOT_ENERGY,
+            num(snap.loss)
+        );
+        out.push(chart(c, caption, vec![]));
+    }
+    if let Some(c) = canvas() {
+        draw_gap(c.clone(), 0, series, info, None);
+        mark(&c, 0, marker, series);
+        let t = theme();
+        let mut keys = vec![(
+            format!("rgb({},{},{})", t.fg.0, t.fg.1, t.fg.2),
+            "overall".to_string(),
+        )];
+        keys.extend(info.computed.iter().map(|&i| {
+            let n = &info.nodes[i];
+            let col = palette::node_colour_in(n.colour, t.dark).to_string();
+            (col, short_id(&n.id))
+        }));
+        out.push(chart(c, text::PLOT_GAP.to_string(), keys));
+    }
+    if let Some(c) = canvas() {
+        draw_grads(c.clone(), 0, info, snap);
+        out.push(chart(c, text::PLOT_GRADS.to_string(), vec![]));
+    }
+    out
+}
+
 /// Run `jobs` one per animation frame, the first one now; a job whose generation `gen` is no
 /// longer current (newer data arrived) is dropped.
 fn one_per_frame(mut jobs: Vec<Box<dyn FnOnce()>>, gen: Rc<std::cell::Cell<u64>>, mine: u64) {

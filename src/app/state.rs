@@ -421,7 +421,8 @@ impl AppState {
                 true
             }
             Cmd::Export(kind) => {
-                super::export::export(kind, self);
+                let series = self.fresh_series();
+                super::export::export(kind, self, &series);
                 false
             }
         }
