@@ -344,8 +344,8 @@ pub fn standalone_svg(svg: &Element, marks: Option<&Element>) -> Option<String> 
 pub fn plots_png(charts: &[super::plots::ExportChart]) -> Option<String> {
     let doc = document()?;
     let w = charts.iter().map(|c| c.canvas.width()).max()?;
-    // the captions scale with the charts (drawn as on a 350-px panel)
-    let s = w as f64 / 350.0;
+    // the captions scale with the charts (drawn as `DESIGN_W` CSS px wide)
+    let s = w as f64 / super::plots::DESIGN_W;
     let (cap, line) = (24.0 * s, 18.0 * s);
     let (cap_font, key_font) = (
         format!("600 {:.0}px sans-serif", 13.0 * s),

@@ -98,45 +98,39 @@ impl PartialEq for FrameFeed {
 }
 
 impl FrameFeed {
+    /// Run `f` on the mounted graph's painter; None when no graph is mounted (or the painter
+    /// is busy in the graph's own effect).
+    fn with<R>(&self, f: impl FnOnce(&mut Painter) -> R) -> Option<R> {
+        let p = self.0.borrow().clone()?;
+        let mut p = p.try_borrow_mut().ok()?;
+        Some(f(&mut p))
+    }
+
     /// Paint frame `seq`'s values into the mounted graph; false when none is mounted.
     pub fn send(&self, seq: u64, shown: Rc<Vec<Vec<f64>>>) -> bool {
-        let Some(p) = self.0.borrow().clone() else {
-            return false;
-        };
-        let Ok(mut p) = p.try_borrow_mut() else {
-            return false;
-        };
-        p.latest = (seq, shown);
-        p.paint();
-        true
+        self.with(|p| {
+            p.latest = (seq, shown);
+            p.paint();
+        })
+        .is_some()
     }
 
     /// A newer text snapshot while playing: the graph does not re-render for it; the painter
     /// writes its numbers, data attributes and ring sizes [`TEXT_DELAY_FRAMES`] frames later
     /// (numbers still pending keep their age). False when no graph is mounted.
     pub fn text(&self, snap: Rc<Snap>) -> bool {
-        let Some(p) = self.0.borrow().clone() else {
-            return false;
-        };
-        let Ok(mut p) = p.try_borrow_mut() else {
-            return false;
-        };
-        let age = p.pending.as_ref().map_or(0, |q| q.1);
-        p.text_snap = Some(snap.clone());
-        p.pending = Some((snap, age));
-        true
+        self.with(|p| {
+            let age = p.pending.as_ref().map_or(0, |q| q.1);
+            p.text_snap = Some(snap.clone());
+            p.pending = Some((snap, age));
+        })
+        .is_some()
     }
 
     /// A frame on which the page did not render: while playing, the numbers of the last
     /// render are written [`TEXT_DELAY_FRAMES`] frames after it.
     pub fn frame(&self) {
-        let Some(p) = self.0.borrow().clone() else {
-            return;
-        };
-        let Ok(mut p) = p.try_borrow_mut() else {
-            return;
-        };
-        p.text_frame();
+        self.with(Painter::text_frame);
     }
 }
 

@@ -29,6 +29,9 @@ const YLAB: i32 = 46;
 const XLAB: i32 = 20;
 /// Label size in CSS pixels.
 const FONT_PX: f64 = 11.0;
+/// The width (CSS px) a chart is drawn as when it has no laid-out width: a canvas outside the
+/// page (the PNG export) or in a hidden panel. The charts' usual width beside the graph.
+pub const DESIGN_W: f64 = 350.0;
 /// Floor of the log plot (values below are drawn at the floor).
 const LOG_FLOOR: f64 = 1e-16;
 const MAX_BARS: usize = 24;
@@ -67,10 +70,6 @@ fn hex(c: &str) -> RGBColor {
     RGBColor(p(1), p(3), p(5))
 }
 
-fn font(t: Theme, s: f64) -> TextStyle<'static> {
-    label_font(t.fg, s)
-}
-
 /// The charts' label font at scale `s` (see [`fit`]), in colour `fg`.
 pub fn label_font(fg: RGBColor, s: f64) -> TextStyle<'static> {
     (FontFamily::SansSerif, FONT_PX * s).into_font().color(&fg)
@@ -94,7 +93,7 @@ pub fn chart_on<'a, 'b>(
 /// Sharp on HiDPI screens, labels at their CSS size on any panel width, and no pixels wasted
 /// on a narrow panel: a 560-px store shown 350 px wide cost 2.6× the raster and the commit
 /// of every redraw (issue 4, BENCHMARKS.md). A canvas not laid out (hidden panel) keeps its
-/// size and is drawn as if 350 CSS px wide. `cw` comes from [`CssWidth`]: reading the
+/// size and is drawn as if [`DESIGN_W`] CSS px wide. `cw` comes from [`CssWidth`]: reading the
 /// layout in a frame that changed the DOM would force a synchronous relayout.
 pub fn fit(c: &HtmlCanvasElement, aspect: f64, cw: i32) -> f64 {
     let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
@@ -104,7 +103,7 @@ pub fn fit(c: &HtmlCanvasElement, aspect: f64, cw: i32) -> f64 {
         1.0
     };
     if cw < 40 {
-        return c.width() as f64 / 350.0;
+        return c.width() as f64 / DESIGN_W;
     }
     let w = (cw as f64 * dpr).round() as u32;
     let h = (cw as f64 * aspect * dpr).round() as u32;
@@ -254,7 +253,7 @@ fn draw_energy(
         .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
-        .label_style(font(t, k))
+        .label_style(label_font(t.fg, k))
         .x_labels(6)
         .y_labels(5)
         .y_label_formatter(&|v| num(*v))
@@ -335,7 +334,7 @@ fn draw_gap(
         .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
-        .label_style(font(t, k))
+        .label_style(label_font(t.fg, k))
         .x_labels(6)
         .y_labels(6)
         .y_label_formatter(&|v| format!("{v:.0e}"))
@@ -441,7 +440,7 @@ fn draw_grads(c: HtmlCanvasElement, cw: i32, info: &GraphInfo, snap: &Snap) -> O
         .max_light_lines(2)
         .bold_line_style(t.grid)
         .axis_style(t.fg)
-        .label_style(font(t, k))
+        .label_style(label_font(t.fg, k))
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(5)
@@ -475,7 +474,7 @@ fn draw_grads(c: HtmlCanvasElement, cw: i32, info: &GraphInfo, snap: &Snap) -> O
                 bx - px(3, k) * label.chars().count().min(4) as i32,
                 by + px(5, k),
             ),
-            font(t, k),
+            label_font(t.fg, k),
         ))
         .ok()?;
     }
@@ -497,9 +496,9 @@ pub struct PlotsProps {
     pub spread: bool,
 }
 
-/// Width (canvas px) of each chart in the PNG export: drawn as on a 350-CSS-px panel at 3×,
+/// Width (canvas px) of each chart in the PNG export: drawn as [`DESIGN_W`] CSS px at 3×,
 /// whatever the panel's width and the screen's pixel ratio.
-pub const EXPORT_W: u32 = 1050;
+pub const EXPORT_W: u32 = 3 * DESIGN_W as u32;
 
 /// One chart of the PNG export: the canvas, its caption and its colour keys (CSS colour, name).
 pub struct ExportChart {
@@ -527,11 +526,6 @@ pub fn export_charts(
     };
     // not laid out: `fit` keeps the size and scales the drawing to it (cw = 0)
     let mut out = vec![];
-    let chart = |canvas, caption: String, keys| ExportChart {
-        canvas,
-        caption,
-        keys,
-    };
     if let Some(c) = canvas() {
         draw_energy(c.clone(), 0, series, snap.loss, None);
         mark(&c, 0, marker, series);
@@ -540,7 +534,11 @@ pub fn export_charts(
             text::PLOT_ENERGY,
             num(snap.loss)
         );
-        out.push(chart(c, caption, vec![]));
+        out.push(ExportChart {
+            canvas: c,
+            caption,
+            keys: vec![],
+        });
     }
     if let Some(c) = canvas() {
         draw_gap(c.clone(), 0, series, info, None);
@@ -555,11 +553,19 @@ pub fn export_charts(
             let col = palette::node_colour_in(n.colour, t.dark).to_string();
             (col, short_id(&n.id))
         }));
-        out.push(chart(c, text::PLOT_GAP.to_string(), keys));
+        out.push(ExportChart {
+            canvas: c,
+            caption: text::PLOT_GAP.to_string(),
+            keys,
+        });
     }
     if let Some(c) = canvas() {
         draw_grads(c.clone(), 0, info, snap);
-        out.push(chart(c, text::PLOT_GRADS.to_string(), vec![]));
+        out.push(ExportChart {
+            canvas: c,
+            caption: text::PLOT_GRADS.to_string(),
+            keys: vec![],
+        });
     }
     out
 }
