@@ -160,7 +160,10 @@ pub struct Painter {
     nums: Vec<(web_sys::Element, String)>,
     num_plan: Vec<(bool, bool, usize)>,
     /// Per node (document order = node order): the `g.node` and its `data-v`, `data-eps`,
-    /// `data-bp`, `data-gap` last written (the painter is their only writer).
+    /// `data-bp`, `data-gap` last written. The view renders them too, from the graph's
+    /// snapshot, so they match the rest of a render at once: Yew 0.23 may yield to the
+    /// browser between a render and its effects. While playing, the painter writes the newer
+    /// text snapshots into them.
     node_els: Vec<(web_sys::Element, [String; 4])>,
     /// Per unit (the order of `units`): the backprop ring and its radius last written.
     rings: Vec<(web_sys::Element, String)>,
@@ -816,7 +819,7 @@ fn graph_html(
         }
     });
     let nodes = info.nodes.iter().enumerate().map(|(i, n)| {
-        let (gm, label) = (&geoms[i], &labels[i]);
+        let (gm, label, s) = (&geoms[i], &labels[i], &p.snap.nodes[i]);
         let clamped = n.kind == Kind::Input || n.output;
         let kind = match n.kind {
             Kind::Input => "input",
@@ -832,8 +835,9 @@ fn graph_html(
             mark
         );
         html! {
-            // data-v, data-eps, data-bp, data-gap: written by the painter with the numbers
+            // data-v, data-eps, data-bp, data-gap: also written by the painter while playing
             <g class={class} data-id={n.id.clone()} data-index={gm.index.clone()} data-kind={kind}
+                data-v={join(&s.v)} data-eps={join(&s.est)} data-bp={join(&s.bp)} data-gap={full(s.gap)}
                 transform={gm.transform.clone()}
                 tabindex="0" role="img" aria-label={label.clone()}>
                 <NodeBody key={format!("{:p}/{i}", Rc::as_ptr(info))} info={Same(info.clone())}
