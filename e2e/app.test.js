@@ -83,6 +83,41 @@ test('Z-IL on a levelled preset is exact when finished', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('learning step: after relaxing, θ moves by −α·∂L/∂θ and the loss drops; L and a lesson link too', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#learn');
+  assert.equal(await page.textContent('#learn-result'), '');
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 10000 });
+  const theta0 = Number(await page.inputValue('#leaf-th'));
+  const grad = num(await nodeAttr(page, 'th', 'data-bp'));
+  const loss0 = num(await page.textContent('#loss'));
+  await page.fill('#lr', '0.5');
+  await page.press('#lr', 'Enter');
+  await page.click('#learn');
+  await eventually(() => page.textContent('#iter'), '0', { label: '#iter after the learning step' });
+  const theta1 = Number(await page.inputValue('#leaf-th'));
+  assert.ok(Math.abs(theta1 - (theta0 - 0.5 * grad)) < 1e-6, `θ ${theta0} → ${theta1}, ∂L/∂θ = ${grad}`);
+  const loss1 = num(await page.textContent('#loss'));
+  assert.ok(loss1 < loss0, `loss ${loss0} → ${loss1}`);
+  const msg = await page.textContent('#learn-result');
+  assert.match(msg, /α = 0\.5/);
+  assert.match(msg, /matched backprop's/);
+  // L right away: the errors have not relaxed, so the PC gradient is zero and θ stays
+  await page.focus('.app');
+  await page.keyboard.press('l');
+  await eventually(async () => /100 % off/.test(await page.textContent('#learn-result')), true, { label: 'unrelaxed step' });
+  assert.equal(Number(await page.inputValue('#leaf-th')), theta1);
+  await shot(page, 'learning-step');
+  await noNonFinite(page);
+  assert.deepEqual(errors, []);
+  // a lesson link can hide it
+  const { page: lesson } = await openPage(browser, `${server.url}#v=1&hide=learn&play=0`);
+  await lesson.waitForSelector('#learn', { state: 'attached' });
+  assert.equal(await lesson.isVisible('.learn-step'), false);
+  assert.equal(await lesson.isVisible('.leaves'), true);
+});
+
 test('an absurd rate trips the guard: alert, paused, nothing non-finite', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.waitForSelector('#rate');

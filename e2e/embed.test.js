@@ -71,6 +71,10 @@ test('the demo page loads two embeds that size themselves, obey the host and tal
   await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'tick' && e.iteration === 5));
   await post(page, 'w1', { type: 'set', variant: 'strict', rate: 0.05 });
   await w1.waitForFunction(() => window.__pc.variant === 'strict' && window.__pc.eta === 0.05);
+  await post(page, 'w1', { type: 'learn', rate: 0.2 });
+  await w1.waitForFunction(() => /α = 0\.2/.test(document.querySelector('#learn-result').textContent));
+  await post(page, 'w1', { type: 'learn', rate: -1 });
+  await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'error' && /Learning rate/.test(e.message)));
   await post(page, 'w1', { type: 'goto', tick: 12 });
   await w1.waitForFunction(() => window.__pc.step === 12);
   // the fragment follows (replaceState), and the "open" link with it

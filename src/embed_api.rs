@@ -7,6 +7,7 @@
 //! { ns: "pc-playground", v: 1, id: "w1", type: "play" }            // also: pause, reset, relax, ping
 //! { ns: "pc-playground", v: 1, type: "step", n: 5 }
 //! { ns: "pc-playground", v: 1, type: "goto", tick: 40 }             // reset, then run to tick 40
+//! { ns: "pc-playground", v: 1, type: "learn", rate: 0.1 }           // one learning step (rate optional)
 //! { ns: "pc-playground", v: 1, type: "set", variant: "strict", rate: 0.2, preset: "chain",
 //!   speed: 60, inputs: { x: 1.5, W1: [0.1, 0.2] }, target: [1] }   // every field optional
 //! ```
@@ -86,6 +87,12 @@ pub enum Command {
     },
     Goto {
         tick: u32,
+    },
+    /// One learning step from the current PC gradients (`rate`: the learning rate α; absent:
+    /// the widget's own).
+    Learn {
+        #[serde(default)]
+        rate: Option<f64>,
     },
     Set(SetArgs),
 }
@@ -172,8 +179,8 @@ pub fn header(d: &Doc, n: &Node) -> Result<Header, JsonError> {
 
 /// The command as `Command`'s serde derive reads it: internally tagged by `type`.
 pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
-    const TYPES: [&str; 8] = [
-        "play", "pause", "reset", "relax", "ping", "step", "goto", "set",
+    const TYPES: [&str; 9] = [
+        "play", "pause", "reset", "relax", "ping", "step", "goto", "learn", "set",
     ];
     let Value::Obj(members) = &n.value else {
         return Err(d.invalid_type(n, "internally tagged enum Command"));
@@ -211,6 +218,12 @@ pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
                     tick: d.uint(x, u32_max, "u32")? as u32,
                 },
                 None => return Err(d.missing(n, "tick")),
+            }
+        }
+        "learn" => {
+            let f = d.fields(n, &["rate"], false, "struct variant Command::Learn")?;
+            Command::Learn {
+                rate: d.option(f[0], |x| d.f64(x))?,
             }
         }
         "set" => {
@@ -303,6 +316,14 @@ mod tests {
             p(r#"{"ns":"pc-playground","v":1,"type":"goto","tick":40}"#),
             Ok(Command::Goto { tick: 40 })
         );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"learn","rate":0.05}"#),
+            Ok(Command::Learn { rate: Some(0.05) })
+        );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"learn"}"#),
+            Ok(Command::Learn { rate: None })
+        );
         let set = p(
             r#"{"ns":"pc-playground","v":1,"type":"set","variant":"strict","rate":0.2,"inputs":{"x":1.5,"W":[1,2]},"extra":true}"#,
         )
@@ -339,6 +360,7 @@ mod tests {
             r#"{"ns":"pc-playground","v":1,"type":"step","n":"many"}"#,
             r#"{"ns":"pc-playground","v":1,"type":"set","rate":"fast"}"#,
             r#"{"ns":"pc-playground","v":1,"type":"goto"}"#,
+            r#"{"ns":"pc-playground","v":1,"type":"learn","rate":"slow"}"#,
         ] {
             assert!(matches!(p(bad), Err(Reject::Malformed(_))), "{bad}");
         }

@@ -206,3 +206,58 @@ fn layout_has_no_overlaps_for_every_preset() {
         }
     }
 }
+
+/// Type `value` into the input `sel` and fire its change event.
+fn type_into(root: &Element, sel: &str, value: &str) {
+    let input: web_sys::HtmlInputElement = q(root, sel).dyn_into().unwrap();
+    input.set_value(value);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    input
+        .dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn learning_step_moves_the_param_by_the_pc_gradient() {
+    let root = mount().await;
+    assert_eq!(text(&root, "#learn-result"), "");
+    for _ in 0..25 {
+        click(&root, "#step");
+    }
+    settle().await;
+    assert_eq!(text(&root, "#iter"), "25");
+    type_into(&root, "#lr", "0.5");
+    settle().await;
+    click(&root, "#learn");
+    settle().await;
+    // the same run in the engine: θ ← θ − α·ĝ_θ at tick 25, then a new run from tick 0
+    let p = presets::get("paper").unwrap();
+    let mut sim = Sim::new(p.json, "fixed", f64::NAN).unwrap();
+    for _ in 0..25 {
+        sim.tick();
+    }
+    let th = sim.info().nodes.iter().position(|n| n.id == "th").unwrap();
+    let (theta, g) = (sim.session().value(th)[0], sim.session().pc_grad(th)[0]);
+    assert!(g != 0.0);
+    let want = theta - 0.5 * g;
+    let shown: web_sys::HtmlInputElement = q(&root, "#leaf-th").dyn_into().unwrap();
+    let got: f64 = shown.value().parse().unwrap();
+    assert!((got - want).abs() < 1e-12, "θ shown {got}, engine {want}");
+    assert_eq!(text(&root, "#iter"), "0");
+    let msg = text(&root, "#learn-result");
+    assert!(
+        msg.contains("iteration 25") && msg.contains("α = 0.5") && msg.contains("backprop"),
+        "{msg}"
+    );
+    // a rate that is not a positive number is refused with a sentence; θ stays
+    type_into(&root, "#lr", "-1");
+    settle().await;
+    assert!(
+        text(&root, "#alert").contains("Learning rate"),
+        "{}",
+        text(&root, "#alert")
+    );
+    let shown: web_sys::HtmlInputElement = q(&root, "#leaf-th").dyn_into().unwrap();
+    assert_eq!(shown.value().parse::<f64>().unwrap(), got);
+}

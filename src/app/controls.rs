@@ -6,8 +6,11 @@ use yew::prelude::*;
 
 use super::presets;
 use super::sim::{short_id, GraphInfo, Kind, Snap};
-use super::state::{Cmd, Status, RATE_MAX, RATE_MIN, SPEED_MAX, SPEED_MIN, VARIANTS};
+use super::state::{
+    Cmd, Status, LR_MAX, LR_MIN, RATE_MAX, RATE_MIN, SPEED_MAX, SPEED_MIN, VARIANTS,
+};
 use super::text::{self, full, num};
+use crate::engine::LearnReport;
 
 // ---------------------------------------------------------------------------------------------
 // A typed number field. Uncontrolled while the visitor types (Yew would otherwise rewrite the
@@ -137,6 +140,10 @@ pub struct ControlsProps {
     pub preset: AttrValue,
     pub global: bool,
     pub target: Rc<Vec<f64>>,
+    /// The learning step: its rate, what the last one did, and whether there is a param.
+    pub lr: f64,
+    pub learned: Option<Rc<LearnReport>>,
+    pub has_params: bool,
     pub on_cmd: Callback<Cmd>,
 }
 
@@ -313,6 +320,29 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
                 <input type="checkbox" id="scale" checked={p.global} onchange={on_scale} />
                 <span>{ format!("{}: {}", text::SCALE, if p.global { text::SCALE_GLOBAL } else { text::SCALE_NODE }) }</span>
             </label>
+            { learn_step(p) }
         </div>
+    }
+}
+
+/// The learning step: rate, button and what the last step did (pc-math §1.5).
+fn learn_step(p: &ControlsProps) -> Html {
+    let on = p.on_cmd.clone();
+    let on_lr = Callback::from(move |v: f64| on.emit(Cmd::SetLearnRate(v)));
+    let on = p.on_cmd.clone();
+    let onclick = Callback::from(move |_| on.emit(Cmd::LearnStep));
+    let result = match (&p.learned, p.has_params) {
+        (_, false) => text::LEARN_NONE.to_string(),
+        (Some(r), _) => text::learn_result(r),
+        (None, _) => String::new(),
+    };
+    html! {
+        <fieldset class="learn-step">
+            <legend>{ text::LEARN }</legend>
+            <LogSlider id="lr" label={text::LEARN_RATE} min={LR_MIN} max={LR_MAX} value={p.lr} free_typing=true
+                disabled={!p.has_params} onchange={on_lr} />
+            <button id="learn" type="button" title={text::LEARN_HINT} disabled={!p.has_params || p.status == Status::Diverged} {onclick}>{ text::LEARN_BUTTON }</button>
+            <p id="learn-result" class="small" role="status">{ result }</p>
+        </fieldset>
     }
 }

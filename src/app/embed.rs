@@ -120,7 +120,7 @@ fn apply_presentation(view: &View) {
 }
 
 /// Names usable in `hide=` (one CSS rule each in static/embed.css), with their labels.
-pub const HIDEABLE: [(&str, &str); 13] = [
+pub const HIDEABLE: [(&str, &str); 14] = [
     ("preset", "Graph picker"),
     ("variant", "Variant picker"),
     ("explain", "Variant explanation"),
@@ -132,6 +132,7 @@ pub const HIDEABLE: [(&str, &str); 13] = [
     ("reset", "Reset button"),
     ("inputs", "Inputs and target"),
     ("scale", "Colour-scale switch"),
+    ("learn", "Learning step"),
     ("legend", "Legend"),
     ("share", "Share buttons"),
 ];
@@ -476,6 +477,18 @@ impl Hub {
             }),
             Command::Step { n } => {
                 st.run_ticks(n.min(MAX_TICKS) as usize);
+            }
+            Command::Learn { rate } => {
+                st.alert = None;
+                if let Some(lr) = rate {
+                    st.apply(Cmd::SetLearnRate(lr));
+                }
+                if st.alert.is_none() {
+                    st.apply(Cmd::LearnStep);
+                }
+                if let Some(message) = st.alert.clone() {
+                    self.post(&Event::Error { message });
+                }
             }
             Command::Goto { tick } => {
                 // no recorded replay here: reset and run forward to the tick

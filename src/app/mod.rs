@@ -398,6 +398,7 @@ impl App {
             " " | "Spacebar" if tag != "BUTTON" && tag != "SUMMARY" => Cmd::TogglePlay,
             "ArrowRight" | "s" | "S" => Cmd::Step,
             "r" | "R" => Cmd::Reset,
+            "l" | "L" => Cmd::LearnStep,
             _ => return None,
         };
         e.prevent_default();
@@ -787,6 +788,9 @@ impl App {
             preset: st.preset.clone().into(),
             global: st.global_scale,
             target: self.target.clone(),
+            lr: st.lr,
+            learned: st.learned.clone(),
+            has_params: st.sim.has_params(),
             on_cmd: on_cmd.clone(),
         };
         let cprops = controls::ControlsProps {
@@ -901,7 +905,7 @@ impl App {
                         <story::Story />
                         </main>
                         <footer class="muted small">
-                            { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset." }
+                            { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset · l learning step." }
                         </footer>
                     </div>
                 }

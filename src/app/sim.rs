@@ -2,7 +2,9 @@
 //! into plain, finite-checked snapshots for the views.
 use std::rc::Rc;
 
-use crate::engine::{Graph, NodeKind, Session, Shape, Tensor, TickOutcome, Variant};
+use crate::engine::{
+    learn_step, Graph, LearnReport, NodeKind, Session, Shape, Tensor, TickOutcome, Variant,
+};
 
 use super::layout::{self, LNode, Layout};
 
@@ -361,6 +363,22 @@ impl Sim {
             .ok_or("no such node")?;
         let t = Tensor::from_parts(n.shape, data).ok_or("shape mismatch")?;
         self.session.set_leaf(node, t).map_err(|e| e.to_string())
+    }
+
+    /// One learning step on this graph's params from the current PC estimate
+    /// (`engine::learn_step`); the session starts again at step 0 with the new weights. On
+    /// error nothing changes.
+    pub fn learn_step(&mut self, lr: f64) -> Result<LearnReport, String> {
+        learn_step(&mut self.session, lr).map_err(|e| e.to_string())
+    }
+
+    /// Whether the graph has a param node (a learning step has something to change).
+    pub fn has_params(&self) -> bool {
+        self.session
+            .graph()
+            .nodes()
+            .iter()
+            .any(|n| n.kind == NodeKind::Param)
     }
 
     /// The engine session (read only), for the teaching views.

@@ -6,13 +6,17 @@ use super::presets;
 use super::sim::{GraphInfo, Series, Sim, Snap, Tick};
 use super::text;
 use super::text_teach;
-use crate::engine::GraphFile;
+use crate::engine::{GraphFile, LearnReport};
 
 pub const VARIANTS: [&str; 4] = ["fixed", "strict", "zil", "fixed_eta1"];
 pub const SPEED_MIN: f64 = 1.0;
 pub const SPEED_MAX: f64 = 5000.0;
 pub const RATE_MIN: f64 = 0.001;
 pub const RATE_MAX: f64 = 3.0;
+/// The learning step's rate: default and slider range (typed values may go beyond).
+pub const LR_DEFAULT: f64 = 0.1;
+pub const LR_MIN: f64 = 0.001;
+pub const LR_MAX: f64 = 10.0;
 /// Points per plot series.
 pub const PLOT_POINTS: usize = 300;
 
@@ -33,6 +37,11 @@ pub enum Cmd {
     SetTarget(usize, f64),
     SetPreset(String),
     SetGlobalScale(bool),
+    /// One learning step on the graph's params from the current PC gradient estimate, then
+    /// the run starts again from the new feedforward state.
+    LearnStep,
+    /// The learning step's rate `α`.
+    SetLearnRate(f64),
     /// Colour theme of the page (the toggle in the chrome, or an embed's `theme=`).
     SetTheme(Theme),
     /// Show the node values as an accessible table instead of the picture.
@@ -91,6 +100,9 @@ pub struct AppState {
     /// Table view instead of the picture.
     pub table: bool,
     pub global_scale: bool,
+    /// The learning step's rate `α`, and what the last step did (cleared with a new graph).
+    pub lr: f64,
+    pub learned: Option<Rc<LearnReport>>,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
     /// Slow motion, while walking through one relaxation.
@@ -140,6 +152,8 @@ impl AppState {
             theme: Theme::Auto,
             table: false,
             global_scale: false,
+            lr: LR_DEFAULT,
+            learned: None,
             slow: None,
             debt: 0.0,
             file,
@@ -196,6 +210,7 @@ impl AppState {
             Cmd::Slow(_)
                 | Cmd::SetSpeed(_)
                 | Cmd::SetGlobalScale(_)
+                | Cmd::SetLearnRate(_)
                 | Cmd::DismissAlert
                 | Cmd::Pause
                 | Cmd::Export(_)
@@ -335,6 +350,7 @@ impl AppState {
                         self.info = self.sim.info();
                         self.preset = key;
                         self.eta = self.sim.eta();
+                        self.learned = None;
                         self.alert = None;
                         self.status = Status::Idle;
                         self.refresh();
@@ -348,6 +364,28 @@ impl AppState {
             }
             Cmd::SetGlobalScale(g) => {
                 self.global_scale = g;
+                true
+            }
+            Cmd::SetLearnRate(lr) => {
+                if !(lr.is_finite() && lr > 0.0) {
+                    self.alert = Some(text::bad_learn_rate());
+                    return true;
+                }
+                self.lr = lr;
+                true
+            }
+            Cmd::LearnStep => {
+                if self.status == Status::Diverged {
+                    return false;
+                }
+                match self.sim.learn_step(self.lr) {
+                    Ok(r) => {
+                        self.learned = Some(Rc::new(r));
+                        self.alert = None;
+                        self.after_data_change();
+                    }
+                    Err(e) => self.alert = Some(text::learn_refused(&e)),
+                }
                 true
             }
             Cmd::SetTheme(t) => {
@@ -374,6 +412,7 @@ impl AppState {
                         self.file = file;
                         self.file_for = self.info.clone();
                         self.preset = text_teach::CUSTOM_KEY.to_string();
+                        self.learned = None;
                         self.alert = None;
                         self.forget_replay();
                         self.status = Status::Idle;

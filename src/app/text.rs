@@ -35,6 +35,12 @@ pub const SCALE: &str = "Colour scale";
 pub const SCALE_NODE: &str = "per node";
 pub const SCALE_GLOBAL: &str = "global";
 pub const INPUTS: &str = "Inputs, parameters and target";
+pub const LEARN: &str = "Learning step";
+pub const LEARN_RATE: &str = "Learning rate α";
+pub const LEARN_BUTTON: &str = "Apply learning step";
+pub const LEARN_HINT: &str =
+    "Move every parameter by −α × its PC gradient estimate, then start relaxing again (key L)";
+pub const LEARN_NONE: &str = "This graph has no parameter to learn.";
 pub const TARGET: &str = "target";
 pub const DISMISS: &str = "Dismiss";
 
@@ -108,6 +114,44 @@ pub fn diverged(msg: &str) -> String {
 
 pub fn bad_preset(key: &str, err: &str) -> String {
     format!("The graph “{key}” could not be loaded ({err}); the previous graph is kept.")
+}
+
+pub fn bad_learn_rate() -> String {
+    format!("{LEARN_RATE} must be a positive number; the previous value is kept.")
+}
+
+/// The learning step was refused (the engine's sentence says why).
+pub fn learn_refused(err: &str) -> String {
+    format!(
+        "The learning step was not applied: {} The weights are unchanged; try a smaller learning rate α.",
+        err.trim()
+    )
+}
+
+/// What the last learning step did, in one sentence (numbers from the engine's report).
+pub fn learn_result(r: &crate::engine::LearnReport) -> String {
+    let mut s = format!(
+        "Learning step from the errors at iteration {} (α = {}): loss {} → {}",
+        r.at_step,
+        num(r.lr),
+        num(r.loss_before),
+        num(r.loss_after)
+    );
+    match r.loss_bp_step {
+        Some(l) => s += &format!("; backprop's step would give {}.", num(l)),
+        None => s += "; backprop's step would leave the domain.",
+    }
+    match r.rel_err {
+        Some(e) if e >= 1e-3 => {
+            s += &format!(
+                " The PC gradient was {} % off backprop's: relax longer before learning.",
+                num(100.0 * e)
+            )
+        }
+        Some(_) => s += " The PC gradient matched backprop's (within 0.1 %).",
+        None => s += " Backprop's gradient was zero: the weights are at a minimum.",
+    }
+    s
 }
 
 pub fn bad_number(what: &str) -> String {

@@ -141,6 +141,8 @@ pub enum GraphError {
     BadSetting { key: String, detail: String },
     /// A node index that does not fit the request (e.g. `set_leaf` on a computed node).
     BadIndex { index: usize, detail: String },
+    /// A learning step was asked of a graph without a param node.
+    NoParams,
 }
 
 impl fmt::Display for GraphError {
@@ -223,6 +225,10 @@ impl fmt::Display for GraphError {
             ),
             BadSetting { key, detail } => write!(f, "The setting `{key}` {detail}."),
             BadIndex { index, detail } => write!(f, "Node index {index} {detail}."),
+            NoParams => write!(
+                f,
+                "The graph has no param node, so a learning step has nothing to change; add a `param` node or pick a preset with weights."
+            ),
         }
     }
 }

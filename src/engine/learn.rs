@@ -18,10 +18,10 @@
 //! except when the weights were just updated, one small list per batch).
 use std::cell::RefCell;
 
-use super::backprop::{backprop_into_with, feedforward_into, Point};
+use super::backprop::{backprop_into_with, feedforward_into, Point, Reference};
 use super::datasets::{self, Dataset, Rng};
 use super::format::{GraphFile, JsonValue, NodeSpec};
-use super::graph::{Graph, NodeKind};
+use super::graph::{Graph, GraphError, NodeKind};
 use super::relax::{Session, TickOutcome, Variant};
 
 /// The built-in learning tasks.
@@ -711,9 +711,210 @@ fn check_config(c: &TrainConfig) -> Result<(), String> {
     Ok(())
 }
 
+/// What one learning step on the drawn graph did ([`learn_step`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearnReport {
+    /// The tick whose PC gradient was used (0: the errors had not moved yet).
+    pub at_step: usize,
+    /// The learning rate `α`.
+    pub lr: f64,
+    /// How many param numbers changed.
+    pub params: usize,
+    /// `L` before the step.
+    pub loss_before: f64,
+    /// `L` after `θ ← θ − α·ĝ_θ` (the PC estimate): the session's new loss.
+    pub loss_after: f64,
+    /// `L` that backprop's step from the same `θ` (`θ − α·∂L/∂θ`) would give; `None` when
+    /// that step leaves the domain (a square root of a negative, an overflow).
+    pub loss_bp_step: Option<f64>,
+    /// How far the PC estimate is from backprop's gradient over every param number,
+    /// `‖ĝ − ∂L/∂θ‖ / ‖∂L/∂θ‖` (0: equal); `None` when backprop's gradient is zero.
+    pub rel_err: Option<f64>,
+}
+
+/// One learning step on the session's own graph (`pc-math.md` §1.5): every param moves by
+/// `−α·ĝ_θ`, with `ĝ_θ` the PC estimate of `∂L/∂θ` at the current tick ([`Session::pc_grad`]),
+/// then the feedforward pass and backprop are recomputed and the session is back at step 0
+/// with the new weights. On error (no param, a rate that is not a positive number, new weights
+/// that leave the domain) the session is unchanged.
+pub fn learn_step(s: &mut Session, lr: f64) -> Result<LearnReport, GraphError> {
+    if !(lr.is_finite() && lr > 0.0) {
+        return Err(GraphError::BadSetting {
+            key: "learning_rate".into(),
+            detail: format!("is {lr} but must be a positive number"),
+        });
+    }
+    let g = s.graph();
+    let params: Vec<usize> = (0..g.nodes().len())
+        .filter(|&i| g.nodes()[i].kind == NodeKind::Param)
+        .collect();
+    if params.is_empty() {
+        return Err(GraphError::NoParams);
+    }
+    let mut pc_theta = Vec::with_capacity(params.len());
+    let mut bp_graph = g.clone();
+    let (mut dd, mut bb, mut count) = (0.0, 0.0, 0);
+    for &p in &params {
+        let (theta, pc, bp) = (s.value(p), s.pc_grad(p), s.bp_grad(p));
+        pc_theta.push(
+            theta
+                .iter()
+                .zip(pc)
+                .map(|(t, g)| t - lr * g)
+                .collect::<Vec<f64>>(),
+        );
+        for (a, b) in pc.iter().zip(bp) {
+            dd += (a - b) * (a - b);
+            bb += b * b;
+        }
+        count += theta.len();
+        if let Some(d) = bp_graph.leaf_data_mut(p) {
+            for (t, g) in d.iter_mut().zip(bp) {
+                *t -= lr * g;
+            }
+        }
+    }
+    let loss_bp_step = Reference::compute(&bp_graph)
+        .ok()
+        .map(|r| r.loss)
+        .filter(|l| l.is_finite());
+    let rel_err = (bb > 0.0)
+        .then(|| (dd / bb).sqrt())
+        .filter(|c| c.is_finite());
+    let (at_step, loss_before) = (s.step(), s.loss());
+    let leaves: Vec<(usize, &[f64])> = params
+        .iter()
+        .zip(&pc_theta)
+        .map(|(&p, t)| (p, t.as_slice()))
+        .collect();
+    s.set_leaves(&leaves, None)?;
+    Ok(LearnReport {
+        at_step,
+        lr,
+        params: count,
+        loss_before,
+        loss_after: s.loss(),
+        loss_bp_step,
+        rel_err,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn preset_session(key: &str, variant: Variant, eta: f64) -> Session {
+        let file = crate::engine::presets::get(key).unwrap().graph().unwrap();
+        Session::new(Graph::from_file(&file).unwrap(), variant, eta).unwrap()
+    }
+
+    fn params_of(s: &Session) -> Vec<(usize, Vec<f64>, Vec<f64>)> {
+        let g = s.graph();
+        (0..g.nodes().len())
+            .filter(|&i| g.nodes()[i].kind == NodeKind::Param)
+            .map(|i| (i, s.value(i).to_vec(), s.bp_grad(i).to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn learn_step_after_zil_is_the_backprop_step() {
+        for key in ["paper", "mlp231", "rnn3"] {
+            let mut s = preset_session(key, Variant::Zil, 0.1);
+            s.run(s.zil_depth() + 1);
+            let at = s.step();
+            assert!(at >= s.zil_depth(), "{key}");
+            let before = params_of(&s);
+            let lr = 0.05;
+            let r = learn_step(&mut s, lr).unwrap();
+            assert_eq!(r.at_step, at, "{key}");
+            assert_eq!(s.step(), 0, "{key}: the session starts again");
+            for (p, theta, bp) in &before {
+                for ((new, t), g) in s.value(*p).iter().zip(theta).zip(bp) {
+                    assert!(
+                        (new - (t - lr * g)).abs() < 1e-12,
+                        "{key}: {new} vs {t} − {lr}·{g}"
+                    );
+                }
+            }
+            let bp_loss = r.loss_bp_step.unwrap();
+            assert!(
+                (r.loss_after - bp_loss).abs() < 1e-12 * (1.0 + bp_loss),
+                "{key}: {r:?}"
+            );
+            assert!(r.rel_err.unwrap() < 1e-9, "{key}: {r:?}");
+            assert!(r.loss_after < r.loss_before, "{key}: {r:?}");
+            assert_eq!(
+                r.params,
+                before.iter().map(|(_, t, _)| t.len()).sum::<usize>()
+            );
+        }
+    }
+
+    #[test]
+    fn learn_step_uses_the_current_pc_estimate() {
+        // fixed prediction at step 0: only the params feeding the output have a gradient yet
+        let mut s = preset_session("mlp231", Variant::FixedPred, 0.1);
+        let before = params_of(&s);
+        let r = learn_step(&mut s, 0.1).unwrap();
+        assert_eq!(r.at_step, 0);
+        let moved = before
+            .iter()
+            .filter(|(p, t, _)| s.value(*p) != t.as_slice())
+            .count();
+        assert!(
+            moved > 0 && moved < before.len(),
+            "{moved} of {} params moved",
+            before.len()
+        );
+        assert!(r.rel_err.unwrap() > 0.1, "{r:?}");
+        // after relaxing, a small step lowers the loss nearly as much as backprop's
+        let mut s = preset_session("paper", Variant::FixedPred, 0.1);
+        s.relax_until_settled(1e-12, 100_000);
+        let r = learn_step(&mut s, 0.01).unwrap();
+        let bp = r.loss_bp_step.unwrap();
+        assert!(r.loss_after < r.loss_before, "{r:?}");
+        assert!((r.loss_after - bp).abs() < 1e-6, "{r:?}");
+        assert!(r.rel_err.unwrap() < 1e-6, "{r:?}");
+    }
+
+    #[test]
+    fn learn_step_refusals_leave_the_session_unchanged() {
+        let mut s = preset_session("paper", Variant::FixedPred, 0.1);
+        s.run(7);
+        for lr in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+            let e = learn_step(&mut s, lr).unwrap_err();
+            assert!(e.to_string().contains("learning_rate"), "{e}");
+        }
+        let before = (s.step(), s.value(1).to_vec(), s.loss());
+        // a step past w = 0 puts w·x < 0 under the square root: refused, session unchanged
+        let sqrt_graph = r#"{"format":1,"nodes":[{"id":"x","op":"input","value":1},{"id":"w","op":"param","value":1},{"id":"m","op":"mul","parents":["w","x"]},{"id":"y","op":"sqrt","parents":["m"]}],"output":"y","target":0}"#;
+        let mut q = Session::new(
+            Graph::from_json(sqrt_graph).unwrap(),
+            Variant::FixedPred,
+            0.1,
+        )
+        .unwrap();
+        q.relax_until_settled(1e-12, 100_000);
+        let (step, g) = (q.step(), q.pc_grad(1)[0]);
+        assert!((g - 0.5).abs() < 1e-6, "∂L/∂w = 1/2, PC says {g}");
+        let e = learn_step(&mut q, 4.0).unwrap_err();
+        assert!(
+            matches!(e, GraphError::SqrtNegative { ref node, .. } if node == "y"),
+            "{e}"
+        );
+        assert_eq!((q.step(), q.value(1)), (step, &[1.0][..]));
+        assert_eq!((s.step(), s.value(1).to_vec(), s.loss()), before);
+        // no param at all
+        let mut s = Session::new(
+            Graph::from_json(r#"{"format":1,"nodes":[{"id":"x","op":"input","value":1},{"id":"y","op":"tanh","parents":["x"]}],"output":"y","target":0.5}"#).unwrap(),
+            Variant::FixedPred,
+            0.1,
+        )
+        .unwrap();
+        let e = learn_step(&mut s, 0.1).unwrap_err();
+        assert_eq!(e, GraphError::NoParams);
+        assert!(e.to_string().contains("no param node"), "{e}");
+    }
 
     fn train(t: &mut Trainer, max_epochs: usize, goal: f64) -> Option<usize> {
         for _ in 0..max_epochs {

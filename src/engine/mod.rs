@@ -26,7 +26,9 @@ pub mod trace;
 
 pub use format::{GraphFile, JsonValue, NodeSpec};
 pub use graph::{Graph, GraphError, Node, NodeKind};
-pub use learn::{DatasetKind, EpochStats, ParamsKind, TrainConfig, Trainer};
+pub use learn::{
+    learn_step, DatasetKind, EpochStats, LearnReport, ParamsKind, TrainConfig, Trainer,
+};
 pub use relax::{HistoryPoint, Metrics, Session, TickOutcome, Variant};
 pub use tensor::{Shape, Tensor};
 

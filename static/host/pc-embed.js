@@ -54,7 +54,7 @@
   });
 
   window.PCEmbed = {
-    /** Send a command ("play", "pause", "step", "reset", "relax", "set", "goto", "ping"). */
+    /** Send a command ("play", "pause", "step", "reset", "relax", "set", "goto", "learn", "ping"). */
     send: function (frame, type, args) {
       var msg = { ns: NS, v: V, type: type };
       if (args) for (var k in args) if (Object.prototype.hasOwnProperty.call(args, k)) msg[k] = args[k];
