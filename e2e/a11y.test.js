@@ -140,7 +140,7 @@ test('keyboard: Tab reaches every control, each with a visible focus ring', asyn
   const { page, context } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await ready(page);
   const must = ['theme-auto', 'theme-light', 'theme-dark', 'play', 'step', 'relax', 'reset', 'preset', 'variant', 'rate-slider', 'rate',
-    'speed-slider', 'speed', 'table-toggle', 'scale'];
+    'speed-slider', 'speed', 'table-toggle', 'scale', 'lr', 'learn'];
   const seen = new Set();
   const noRing = [];
   for (let i = 0; i < 80; i++) {

@@ -24,7 +24,10 @@ test('a link round-trips the full state, without history entries or foreign requ
   await typeNumber(page, '#rate', 0.05);
   await typeNumber(page, '#speed', 120);
   await typeNumber(page, '#target-0', 2.5);
-  await page.check('#scale');
+  await page.selectOption('#scale', 'layer');
+  await page.waitForFunction(() => location.hash.includes('scale=layer'));
+  assert.match(await page.textContent('.legend'), /scaled per layer/);
+  await page.selectOption('#scale', 'global');
   await page.waitForFunction(() => location.hash.includes('scale=global'));
   const hash = await page.evaluate(() => location.hash);
   assert.match(hash, /^#v=1&p=diamond&var=strict&eta=0\.05&speed=120&t=2\.5&scale=global/);
@@ -37,7 +40,7 @@ test('a link round-trips the full state, without history entries or foreign requ
   assert.deepEqual(got, want);
   assert.equal(await b.page.inputValue('#speed'), '120');
   assert.equal(await b.page.inputValue('#target-0'), '2.5');
-  assert.equal(await b.page.isChecked('#scale'), true);
+  assert.equal(await b.page.inputValue('#scale'), 'global');
   assert.equal(await b.page.evaluate(() => location.hash), hash, 'the loaded link is already canonical');
   assert.equal(await b.page.$eval('#alert', (e) => e.textContent), '');
   assert.deepEqual([...errors, ...b.errors], []);

@@ -58,10 +58,35 @@ pub struct Model {
     /// Leaf values that differ from the graph's own (node id, values).
     pub leaves: Vec<(String, Vec<f64>)>,
     pub target: Option<Vec<f64>>,
-    /// One colour scale for all nodes.
-    pub global_scale: bool,
+    /// What the graph's sizes are relative to (`scale=node|layer|global`).
+    pub scale: ColourScale,
     /// `Some(false)`: do not start playing on load.
     pub autoplay: Option<bool>,
+}
+
+/// What the graph's disc and ring sizes are relative to: each node's own largest value, the
+/// largest in its layer (a column of the drawing), or the largest in the graph (computed
+/// nodes and leaves apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ColourScale {
+    #[default]
+    Node,
+    Layer,
+    Global,
+}
+
+impl ColourScale {
+    pub const ALL: [ColourScale; 3] = [ColourScale::Node, ColourScale::Layer, ColourScale::Global];
+    pub fn key(self) -> &'static str {
+        match self {
+            ColourScale::Node => "node",
+            ColourScale::Layer => "layer",
+            ColourScale::Global => "global",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ColourScale> {
+        ColourScale::ALL.into_iter().find(|c| c.key() == s)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -293,8 +318,8 @@ pub fn encode(l: &Link) -> String {
     if let Some(t) = &m.target {
         parts.push(format!("t={}", nums(t)));
     }
-    if m.global_scale {
-        parts.push("scale=global".into());
+    if m.scale != ColourScale::Node {
+        parts.push(format!("scale={}", m.scale.key()));
     }
     if let Some(play) = m.autoplay {
         parts.push(if play { "play=1" } else { "play=0" }.into());
@@ -485,9 +510,11 @@ fn decode_model<'a>(get: &Getter<'a>) -> Result<Model, String> {
     }
     if let Some(v) = get("scale") {
         match v.map(|s| unesc(s).trim().to_string()).as_deref() {
-            Some("global") => m.global_scale = true,
-            Some("node") | Some("") | None => {}
-            Some(other) => return Err(bad("colour scale", other, "is not `node` or `global`")),
+            Some("") | None => {}
+            Some(s) => match ColourScale::parse(s) {
+                Some(c) => m.scale = c,
+                None => return Err(bad("colour scale", s, "is not `node`, `layer` or `global`")),
+            },
         }
     }
     if let Some(v) = get("play") {
@@ -625,7 +652,7 @@ mod tests {
                     ("W 1,:;%".into(), vec![0.1, -2e-9]),
                 ],
                 target: Some(vec![1.0, -0.25]),
-                global_scale: true,
+                scale: ColourScale::Global,
                 autoplay: Some(false),
             },
             view: View {
@@ -821,7 +848,7 @@ mod tests {
             speed in proptest::option::of(1.0f64..5000.0),
             id in "[a-zA-Z0-9_][a-zA-Z0-9_ ,:;&=%#]{0,7}",
             vals in proptest::collection::vec(-1e6f64..1e6, 1..4),
-            scale in any::<bool>(),
+            scale in 0usize..3,
         ) {
             let l = Link {
                 model: Model {
@@ -831,7 +858,7 @@ mod tests {
                     speed,
                     leaves: vec![(id, vals.clone())],
                     target: Some(vals),
-                    global_scale: scale,
+                    scale: ColourScale::ALL[scale],
                     autoplay: None,
                 },
                 view: View::default(),

@@ -54,7 +54,7 @@ fn hostile(p: &HostileProps) -> Html {
     let shown = Rc::new(snap.nodes.iter().map(|n| n.est.clone()).collect::<Vec<_>>());
     html! {
         <>
-            <GraphView info={info.clone()} snap={snap.clone()} {shown} global=false />
+            <GraphView info={info.clone()} snap={snap.clone()} {shown} />
             if p.table { <TableView info={info} snap={snap} status="paused" /> }
         </>
     }
@@ -286,7 +286,7 @@ fn stack(p: &StackProps) -> Html {
     let info = sim.info();
     let snap = Rc::new(sim.snapshot());
     let shown = Rc::new(snap.nodes.iter().map(|n| n.est.clone()).collect::<Vec<_>>());
-    html! { <GraphView {info} {snap} {shown} global=false stacked={p.stacked} /> }
+    html! { <GraphView {info} {snap} {shown} stacked={p.stacked} /> }
 }
 
 #[wasm_bindgen_test]

@@ -261,3 +261,50 @@ async fn learning_step_moves_the_param_by_the_pc_gradient() {
     let shown: web_sys::HtmlInputElement = q(&root, "#leaf-th").dyn_into().unwrap();
     assert_eq!(shown.value().parse::<f64>().unwrap(), got);
 }
+
+#[wasm_bindgen_test]
+fn colour_scales_per_node_per_layer_and_global() {
+    use pc_playground::app::graph_view::scales;
+    use pc_playground::app::state::ColourScale;
+    // mlp231: two param matrices, an input, hidden and output layers
+    let mut sim = Sim::new(presets::get("mlp231").unwrap().json, "fixed", f64::NAN).unwrap();
+    for _ in 0..3 {
+        sim.tick();
+    }
+    let (info, snap) = (sim.info(), sim.snapshot());
+    let own: Vec<f64> = snap
+        .nodes
+        .iter()
+        .map(|n| n.bp.iter().chain(&n.est).fold(0.0f64, |m, x| m.max(x.abs())))
+        .map(|m| if m > 1e-300 { m } else { 1.0 })
+        .collect();
+    assert_eq!(scales(&info, &snap, ColourScale::Node), own);
+    let layer = scales(&info, &snap, ColourScale::Layer);
+    let global = scales(&info, &snap, ColourScale::Global);
+    let mut levels = std::collections::BTreeSet::new();
+    for (i, n) in info.nodes.iter().enumerate() {
+        // a layer's scale is the largest own scale among the nodes sharing the node's level
+        let same = info
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.is_leaf() == n.is_leaf() && (n.is_leaf() || m.level == n.level))
+            .map(|(j, _)| own[j])
+            .fold(0.0f64, f64::max);
+        assert_eq!(layer[i], same, "{} (level {:?})", n.id, n.level);
+        let all = info
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.is_leaf() == n.is_leaf())
+            .map(|(j, _)| own[j])
+            .fold(0.0f64, f64::max);
+        assert_eq!(global[i], all, "{}", n.id);
+        assert!(own[i] <= layer[i] && layer[i] <= global[i], "{}", n.id);
+        levels.insert(n.level);
+    }
+    // the three differ on this graph: more than one layer of computed nodes
+    assert!(levels.len() > 2, "{levels:?}");
+    assert_ne!(layer, own);
+    assert_ne!(layer, global);
+}

@@ -7,7 +7,7 @@ use yew::prelude::*;
 use super::presets;
 use super::sim::{short_id, GraphInfo, Kind, Snap};
 use super::state::{
-    Cmd, Status, LR_MAX, LR_MIN, RATE_MAX, RATE_MIN, SPEED_MAX, SPEED_MIN, VARIANTS,
+    Cmd, ColourScale, Status, LR_MAX, LR_MIN, RATE_MAX, RATE_MIN, SPEED_MAX, SPEED_MIN, VARIANTS,
 };
 use super::text::{self, full, num};
 use crate::engine::LearnReport;
@@ -138,7 +138,7 @@ pub struct ControlsProps {
     pub variant: AttrValue,
     pub uses_rate: bool,
     pub preset: AttrValue,
-    pub global: bool,
+    pub scale: ColourScale,
     pub target: Rc<Vec<f64>>,
     /// The learning step: its rate, what the last one did, and whether there is a param.
     pub lr: f64,
@@ -261,8 +261,11 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
     let on_scale = {
         let on = on_cmd.clone();
         Callback::from(move |e: Event| {
-            if let Some(el) = e.target_dyn_into::<HtmlInputElement>() {
-                on.emit(Cmd::SetGlobalScale(el.checked()));
+            if let Some(c) = e
+                .target_dyn_into::<HtmlSelectElement>()
+                .and_then(|el| ColourScale::parse(&el.value()))
+            {
+                on.emit(Cmd::SetScale(c));
             }
         })
     };
@@ -316,10 +319,18 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
                 { for leaves }
                 { for targets }
             </fieldset>
-            <label class="check">
-                <input type="checkbox" id="scale" checked={p.global} onchange={on_scale} />
-                <span>{ format!("{}: {}", text::SCALE, if p.global { text::SCALE_GLOBAL } else { text::SCALE_NODE }) }</span>
-            </label>
+            <div class="field scale-field">
+                <label for="scale">{ text::SCALE }</label>
+                <select id="scale" onchange={on_scale}>
+                    { for ColourScale::ALL.iter().map(|c| html! {
+                        <option value={c.key()} selected={*c == p.scale}>{ match c {
+                            ColourScale::Node => text::SCALE_NODE,
+                            ColourScale::Layer => text::SCALE_LAYER,
+                            ColourScale::Global => text::SCALE_GLOBAL,
+                        } }</option>
+                    }) }
+                </select>
+            </div>
             { learn_step(p) }
         </div>
     }

@@ -510,7 +510,7 @@ impl Hub {
                         .map(|(k, v)| (k, v.to_vec()))
                         .collect(),
                     target: a.target.map(|t| t.to_vec()),
-                    global_scale: st.global_scale,
+                    scale: st.scale,
                     autoplay: None,
                 };
                 if let Err(e) = url::apply_model(st, &m) {

@@ -10,6 +10,7 @@ use super::layout::EdgeRoute;
 use super::sim::{
     short_id, GraphInfo, Kind, NodeInfo, NodeSnap, Snap, HEAD_H, MAX_UNITS, ROW_H, ROW_H_VEC,
 };
+use super::state::ColourScale;
 use super::text::{self, full, short};
 
 /// Sign colours and the categorical (Okabe–Ito) palette: see [`super::palette`].
@@ -29,7 +30,9 @@ pub struct GraphProps {
     pub snap: Rc<Snap>,
     /// Smoothed `est` values for drawing (same shape as `snap.nodes[i].est`).
     pub shown: Rc<Vec<Vec<f64>>>,
-    pub global: bool,
+    /// What the sizes are relative to (node, layer, graph).
+    #[prop_or_default]
+    pub scale: ColourScale,
     /// The locality lens / slow-motion highlight (None: everything drawn normally).
     #[prop_or_default]
     pub lens: Option<Rc<super::hover::Lens>>,
@@ -56,7 +59,7 @@ impl PartialEq for GraphProps {
     fn eq(&self, o: &Self) -> bool {
         Rc::ptr_eq(&self.info, &o.info)
             && Rc::ptr_eq(&self.snap, &o.snap)
-            && self.global == o.global
+            && self.scale == o.scale
             && self.lens == o.lens
             && self.feed == o.feed
             && self.stacked == o.stacked
@@ -169,7 +172,7 @@ pub struct Painter {
     rings: Vec<(web_sys::Element, String)>,
     /// The graph and the colour-scale choice of the last render (for the scales).
     info: Option<Rc<GraphInfo>>,
-    global: bool,
+    scale: ColourScale,
     /// The snapshot of the last render, and the newest one known (from a render or
     /// [`FrameFeed::text`]): a render for another reason (lens, zoom) must not bring back
     /// older numbers.
@@ -236,7 +239,7 @@ impl Painter {
         // the colour scales follow the text snapshot: the discs' (next paint) and the rings'
         if let Some(info) = self.info.clone() {
             if snap.nodes.len() == info.nodes.len() {
-                self.scales = scales(&info, snap, self.global);
+                self.scales = scales(&info, snap, self.scale);
             }
         }
         if self.rings.len() == self.units.len() {
@@ -332,8 +335,10 @@ impl Painter {
     }
 }
 
-/// Scales: per node, or one for computed nodes and one for leaves.
-fn scales(info: &GraphInfo, snap: &Snap, global: bool) -> Vec<f64> {
+/// Each node's size scale: its own largest value (node); the largest in its layer, i.e. its
+/// column of the drawing, with the leaves as one layer (layer); or one for all computed nodes
+/// and one for all leaves (global).
+pub fn scales(info: &GraphInfo, snap: &Snap, scale: ColourScale) -> Vec<f64> {
     let node_max = |n: &NodeSnap| {
         n.bp.iter()
             .chain(n.est.iter())
@@ -341,22 +346,32 @@ fn scales(info: &GraphInfo, snap: &Snap, global: bool) -> Vec<f64> {
     };
     let per: Vec<f64> = snap.nodes.iter().map(node_max).collect();
     let fix = |s: f64| if s > 1e-300 && s.is_finite() { s } else { 1.0 };
-    if !global {
-        return per.into_iter().map(fix).collect();
-    }
-    let mut gc: f64 = 0.0;
-    let mut gl: f64 = 0.0;
-    for (i, n) in info.nodes.iter().enumerate() {
-        let m = per.get(i).copied().unwrap_or(0.0);
-        if n.is_leaf() {
-            gl = gl.max(m);
-        } else {
-            gc = gc.max(m);
+    // the group a node's scale is shared with
+    let group = |n: &NodeInfo| -> Option<usize> {
+        match scale {
+            ColourScale::Node => None,
+            ColourScale::Global => Some(usize::from(!n.is_leaf())),
+            // leaves: group 0; computed nodes: their level + 1 (or their own scale)
+            ColourScale::Layer => {
+                if n.is_leaf() {
+                    Some(0)
+                } else {
+                    n.level.map(|l| l + 1)
+                }
+            }
+        }
+    };
+    let groups: Vec<Option<usize>> = info.nodes.iter().map(group).collect();
+    let mut best = vec![0.0f64; groups.iter().flatten().max().map_or(0, |g| g + 1)];
+    for (g, m) in groups.iter().zip(&per) {
+        if let Some(g) = g {
+            best[*g] = best[*g].max(*m);
         }
     }
-    info.nodes
+    groups
         .iter()
-        .map(|n| fix(if n.is_leaf() { gl } else { gc }))
+        .enumerate()
+        .map(|(i, g)| fix(g.map_or(per.get(i).copied().unwrap_or(0.0), |g| best[g])))
         .collect()
 }
 
@@ -725,7 +740,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         let (painter, svg, text_svg) = (painter.clone(), svg.clone(), text_svg.clone());
         let (info, shown, seq) = (p.info.clone(), p.shown.clone(), p.seq);
         let geo = geo.clone();
-        let (stacked, global) = (p.stacked, p.global);
+        let (stacked, scale) = (p.stacked, p.scale);
         let (snap, playing) = (p.snap.clone(), p.playing);
         use_effect(move || {
             let t_fx = super::clock::now();
@@ -748,9 +763,9 @@ pub fn graph_view(p: &GraphProps) -> Html {
                 };
                 pt.prop_snap = Some(snap);
                 pt.text_snap = Some(text_snap.clone());
-                pt.scales = scales(&info, &text_snap, global);
+                pt.scales = scales(&info, &text_snap, scale);
                 pt.info = Some(info.clone());
-                pt.global = global;
+                pt.scale = scale;
                 if seq >= pt.latest.0 {
                     pt.latest = (seq, shown);
                 }
@@ -888,7 +903,7 @@ fn graph_html(
 
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
-    pub global: bool,
+    pub scale: ColourScale,
 }
 
 #[function_component(Legend)]
@@ -905,7 +920,11 @@ pub fn legend(p: &LegendProps) -> Html {
                 { item(html!{ <><rect class="card clamped-demo" x="4" y="3" width="32" height="18" rx="4" />{ lock(30.0, 9.0) }</> }, text::LEGEND_CLAMP) }
                 { item(html!{ <><circle cx="20" cy="12" r="6" fill={POS} /><circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /></> }, text::LEGEND_PARAM) }
                 { item(html!{ <path d="M2,12 C14,12 26,12 38,12" stroke={NEG} stroke-width="3" fill="none" /> }, text::LEGEND_EDGE) }
-                <li class="muted">{ if p.global { text::LEGEND_SCALE_GLOBAL } else { text::LEGEND_SCALE_NODE } }</li>
+                <li class="muted">{ match p.scale {
+                    ColourScale::Node => text::LEGEND_SCALE_NODE,
+                    ColourScale::Layer => text::LEGEND_SCALE_LAYER,
+                    ColourScale::Global => text::LEGEND_SCALE_GLOBAL,
+                } }</li>
             </ul>
         </details>
     }

@@ -786,7 +786,7 @@ impl App {
             variant: st.variant.clone().into(),
             uses_rate: st.uses_rate(),
             preset: st.preset.clone().into(),
-            global: st.global_scale,
+            scale: st.scale,
             target: self.target.clone(),
             lr: st.lr,
             learned: st.learned.clone(),
@@ -876,7 +876,7 @@ impl App {
                                     if st.table {
                                         <table_view::TableView info={st.info.clone()} snap={st.snap.clone()} status={st.status.name()} />
                                     } else {
-                                        <GraphView info={self.plot_info.clone()} snap={self.graph_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} global={st.global_scale} {lens} stacked={self.narrow} zoom={self.zoom} playing={st.playing} />
+                                        <GraphView info={self.plot_info.clone()} snap={self.graph_snap.clone()} shown={self.shown.clone()} seq={self.shown_seq} feed={self.feed.clone()} scale={st.scale} {lens} stacked={self.narrow} zoom={self.zoom} playing={st.playing} />
                                     }
         { overlay }
                                 </div>
@@ -888,7 +888,7 @@ impl App {
                                     <span>{ "loss L " }<output id="loss">{ num(s.loss) }</output></span>
                                 </div>
                                 <div class="below-graph">
-                                    <Legend global={st.global_scale} />
+                                    <Legend scale={st.scale} />
                                     { html! { <DataInputs ..cprops.clone() /> } }
                                 </div>
                             </section>

@@ -36,7 +36,7 @@ pub enum Cmd {
     /// element index, value
     SetTarget(usize, f64),
     SetPreset(String),
-    SetGlobalScale(bool),
+    SetScale(ColourScale),
     /// One learning step on the graph's params from the current PC gradient estimate, then
     /// the run starts again from the new feedforward state.
     LearnStep,
@@ -69,7 +69,7 @@ pub enum Status {
 
 /// The page's colour theme: light, dark, or the system's (`prefers-color-scheme`); the same
 /// type the share link carries.
-pub use crate::share_codec::Theme;
+pub use crate::share_codec::{ColourScale, Theme};
 
 impl Status {
     pub fn name(self) -> &'static str {
@@ -99,7 +99,7 @@ pub struct AppState {
     pub theme: Theme,
     /// Table view instead of the picture.
     pub table: bool,
-    pub global_scale: bool,
+    pub scale: ColourScale,
     /// The learning step's rate `α`, and what the last step did (cleared with a new graph).
     pub lr: f64,
     pub learned: Option<Rc<LearnReport>>,
@@ -151,7 +151,7 @@ impl AppState {
             alert: None,
             theme: Theme::Auto,
             table: false,
-            global_scale: false,
+            scale: ColourScale::Node,
             lr: LR_DEFAULT,
             learned: None,
             slow: None,
@@ -209,7 +209,7 @@ impl AppState {
             cmd,
             Cmd::Slow(_)
                 | Cmd::SetSpeed(_)
-                | Cmd::SetGlobalScale(_)
+                | Cmd::SetScale(_)
                 | Cmd::SetLearnRate(_)
                 | Cmd::DismissAlert
                 | Cmd::Pause
@@ -362,8 +362,8 @@ impl AppState {
                 }
                 true
             }
-            Cmd::SetGlobalScale(g) => {
-                self.global_scale = g;
+            Cmd::SetScale(c) => {
+                self.scale = c;
                 true
             }
             Cmd::SetLearnRate(lr) => {

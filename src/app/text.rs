@@ -33,6 +33,7 @@ pub const VARIANT: &str = "Variant";
 pub const PRESET: &str = "Graph";
 pub const SCALE: &str = "Colour scale";
 pub const SCALE_NODE: &str = "per node";
+pub const SCALE_LAYER: &str = "per layer";
 pub const SCALE_GLOBAL: &str = "global";
 pub const INPUTS: &str = "Inputs, parameters and target";
 pub const LEARN: &str = "Learning step";
@@ -62,6 +63,8 @@ pub const LEGEND_PARAM: &str =
 pub const LEGEND_EDGE: &str =
     "edge colour and width = the error flowing back into it (the error front)";
 pub const LEGEND_SCALE_NODE: &str = "sizes scaled per node (each ring has the same size)";
+pub const LEGEND_SCALE_LAYER: &str =
+    "sizes scaled per layer (one column of the graph shares a scale; errors shrink layer by layer)";
 pub const LEGEND_SCALE_GLOBAL: &str = "sizes on one global scale (deep errors look small)";
 
 /// The explanation of each variant: (label, one line, equals backprop?).

@@ -201,9 +201,7 @@ pub fn apply_model(st: &mut AppState, m: &Model) -> Result<(), String> {
     if let Some(eta) = m.eta {
         st.apply(Cmd::SetRate(eta));
     }
-    if m.global_scale {
-        st.apply(Cmd::SetGlobalScale(true));
-    }
+    st.apply(Cmd::SetScale(m.scale));
     Ok(())
 }
 
@@ -262,7 +260,7 @@ pub fn capture(st: &AppState, view: &View, autoplay: Option<bool>) -> Link {
     let preset = presets::get(&st.preset);
     let mut m = Model {
         autoplay,
-        global_scale: st.global_scale,
+        scale: st.scale,
         ..Default::default()
     };
     if st.variant != "fixed" {
