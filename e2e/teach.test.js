@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openPage, shot, OUT } from './harness.js';
+import { serve, launch, openPage, shot, OUT, eventually } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -189,6 +189,35 @@ test('exports: stand-alone SVG, plots PNG, trace CSV and JSON', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('animation export: the run so far as an SVG that plays by itself', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#step');
+  for (let k = 0; k < 6; k++) await page.click('#step');
+  await page.waitForFunction(() => window.__pc.step === 6);
+  const d = await download(page, '#export-anim');
+  assert.equal(d.name, 'paper.relaxation.svg');
+  const s = d.text();
+  assert.match(s, /^<\?xml/);
+  assert.ok(!/NaN|var\(--/.test(s));
+  for (let k = 0; k <= 6; k++) assert.ok(s.includes(`>iteration ${k}<`), `frame ${k}`);
+  assert.ok(!s.includes('>iteration 7<'), 'the run so far, not further');
+  assert.ok((s.match(/<animate /g) || []).length > 20);
+  // it plays: the picture at the start differs from the one a second later
+  const view = await browser.newPage({ viewport: { width: 1100, height: 420 } });
+  await view.setContent(`<body style="margin:0"><img id="i" src="data:image/svg+xml;base64,${Buffer.from(s).toString('base64')}"></body>`);
+  await view.waitForFunction(() => document.getElementById('i').complete && document.getElementById('i').naturalWidth > 100);
+  const a = await view.screenshot();
+  await view.waitForTimeout(1300);
+  const b = await view.screenshot({ path: path.join(OUT, 'teach-export-animation.png') });
+  assert.ok(!a.equals(b), 'the animation moves');
+  await view.close();
+  // without the drawing (table view) it says why instead
+  await page.click('#table-toggle');
+  await page.click('#export-anim');
+  await eventually(() => page.textContent('#alert'), /table view/, { label: '#alert' });
+  assert.deepEqual(errors, []);
+});
+
 test('downloads and import work under the strict Content-Security-Policy', async () => {
   const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'";
   const csp = await serve({ headers: { 'content-security-policy': CSP } });
@@ -203,7 +232,7 @@ test('downloads and import work under the strict Content-Security-Policy', async
     });
     await page.goto(csp.url);
     await page.waitForSelector('#export-json');
-    for (const sel of ['#export-json', '#export-svg', '#export-png', '#export-csv', '#export-trace']) {
+    for (const sel of ['#export-json', '#export-svg', '#export-png', '#export-csv', '#export-trace', '#export-anim']) {
       const d = await download(page, sel);
       assert.ok(fs.statSync(d.file).size > 100, `${sel} downloaded ${d.name}`);
     }

@@ -248,3 +248,139 @@ fn examples_parse_and_exports_round_trip() {
     assert_eq!(v["history"].as_array().unwrap().len(), 6);
     assert_eq!(v["history"][5]["eps"]["mul1"][0].as_f64().unwrap(), last[5]);
 }
+
+#[derive(yew::Properties, PartialEq)]
+struct AnimProps {
+    feed: pc_playground::app::graph_view::FrameFeed,
+    snap: std::rc::Rc<pc_playground::app::sim::Snap>,
+    info: std::rc::Rc<pc_playground::app::sim::GraphInfo>,
+}
+
+#[yew::function_component(AnimGraph)]
+fn anim_graph(p: &AnimProps) -> yew::Html {
+    use pc_playground::app::graph_view::GraphView;
+    let shown = std::rc::Rc::new(
+        p.snap
+            .nodes
+            .iter()
+            .map(|n| n.est.clone())
+            .collect::<Vec<_>>(),
+    );
+    yew::html! { <GraphView info={p.info.clone()} snap={p.snap.clone()} {shown} feed={p.feed.clone()} /> }
+}
+
+fn attrs(root: &Element, sel: &str, name: &str) -> Vec<String> {
+    let list = root.query_selector_all(sel).unwrap();
+    (0..list.length())
+        .map(|k| {
+            let el: Element = list.item(k).unwrap().dyn_into().unwrap();
+            if name == "#text" {
+                el.text_content().unwrap_or_default()
+            } else {
+                el.get_attribute(name).unwrap_or_default()
+            }
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn animation_frames_are_what_the_graph_shows_and_the_svg_plays_them() {
+    use pc_playground::app::export::{animated_svg, animation_ticks, ANIM_EARLY};
+    use pc_playground::app::graph_view::FrameFeed;
+    // the ticks: every early one, then spaced out to the end
+    assert_eq!(animation_ticks(0), vec![0]);
+    assert_eq!(animation_ticks(7), (0..=7).collect::<Vec<_>>());
+    let t = animation_ticks(2000);
+    assert_eq!(&t[..=ANIM_EARLY], &(0..=ANIM_EARLY).collect::<Vec<_>>()[..]);
+    assert!(t.windows(2).all(|w| w[0] < w[1]) && *t.last().unwrap() == 2000 && t.len() <= 62);
+
+    let sim = Sim::new(
+        pc_playground::app::presets::get("paper").unwrap().json,
+        "fixed",
+        f64::NAN,
+    )
+    .unwrap();
+    let snaps = sim.snapshots_at(&[0, 3, 9, 40]);
+    assert_eq!(
+        snaps.iter().map(|s| s.step).collect::<Vec<_>>(),
+        vec![0, 3, 9, 40]
+    );
+    let feed = FrameFeed::default();
+    let root = new_root();
+    let handle = yew::Renderer::<AnimGraph>::with_root_and_props(
+        root.clone(),
+        AnimProps {
+            feed: feed.clone(),
+            snap: std::rc::Rc::new(snaps[2].clone()),
+            info: sim.info(),
+        },
+    )
+    .render();
+    settle().await;
+    let frames = feed.record(&snaps).expect("a mounted graph records");
+    // the recording of tick 9 is exactly what the painter drew for tick 9
+    let f = &frames[2];
+    assert_eq!(f.step, 9);
+    assert_eq!(
+        attrs(&root, "svg.marks circle.est", "r"),
+        f.discs.iter().map(|d| d[0].clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        attrs(&root, "svg.marks circle.est", "fill"),
+        f.discs.iter().map(|d| d[1].clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(attrs(&root, "svg.marks circle.ghost", "r"), f.rings);
+    assert_eq!(
+        attrs(&root, "svg.marks path.edge", "stroke-width"),
+        f.edges.iter().map(|e| e[2].clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(attrs(&root, "g.node text.num", "#text"), f.nums);
+    // and the frames differ over time (the error front moves)
+    assert_ne!(frames[0].discs, frames[3].discs);
+
+    let svg = root.query_selector("svg#graph").unwrap().unwrap();
+    let marks = root.query_selector("svg.marks").unwrap().unwrap();
+    let s = animated_svg(&svg, &marks, &frames).expect("the frames fit the drawing");
+    assert!(s.starts_with("<?xml"));
+    assert!(
+        !s.contains("NaN") && !s.contains("class="),
+        "stand-alone, no NaN"
+    );
+    // each disc and ring whose radius changes over the run is animated through the recorded
+    // values; the others (the clamped output's error) keep one radius
+    let varies = |v: Vec<String>| v.iter().any(|x| *x != v[0]);
+    let moving = (0..f.discs.len())
+        .filter(|&d| varies(frames.iter().map(|f| f.discs[d][0].clone()).collect()))
+        .count()
+        + (0..f.rings.len())
+            .filter(|&d| varies(frames.iter().map(|f| f.rings[d].clone()).collect()))
+            .count();
+    assert!(moving > 2);
+    assert_eq!(s.matches("attributeName=\"r\"").count(), moving);
+    let d = (0..f.discs.len())
+        .find(|&d| varies(frames.iter().map(|f| f.discs[d][0].clone()).collect()))
+        .unwrap();
+    let want: Vec<String> = frames.iter().map(|f| f.discs[d][0].clone()).collect();
+    assert!(
+        s.contains(&format!("values=\"{};{}\"", want.join(";"), want[3])),
+        "disc {d}'s radii {want:?}"
+    );
+    // one counter text per frame, shown in turn
+    for step in [0, 3, 9, 40] {
+        assert!(
+            s.contains(&format!(">iteration {step}<")),
+            "counter at {step}"
+        );
+    }
+    // every number's text at every frame is in the file
+    for f in &frames {
+        for t in &f.nums {
+            assert!(s.contains(&format!(">{t}<")), "{t}");
+        }
+    }
+    // a recording that does not fit the drawing is refused, not drawn
+    let mut short = frames.clone();
+    short[0].discs.pop();
+    assert!(animated_svg(&svg, &marks, &short).is_none());
+    drop(handle);
+}

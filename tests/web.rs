@@ -275,7 +275,11 @@ fn colour_scales_per_node_per_layer_and_global() {
     let own: Vec<f64> = snap
         .nodes
         .iter()
-        .map(|n| n.bp.iter().chain(&n.est).fold(0.0f64, |m, x| m.max(x.abs())))
+        .map(|n| {
+            n.bp.iter()
+                .chain(&n.est)
+                .fold(0.0f64, |m, x| m.max(x.abs()))
+        })
         .map(|m| if m > 1e-300 { m } else { 1.0 })
         .collect();
     assert_eq!(scales(&info, &snap, ColourScale::Node), own);

@@ -19,15 +19,23 @@ pub enum ExportKind {
     PlotsPng,
     TraceCsv,
     TraceJson,
+    /// The relaxation as a self-playing SVG (needs the mounted graph: `animation`).
+    Animation,
 }
 
-/// Run the export (called by the reducer; changes nothing in the state).
-pub fn export(kind: ExportKind, st: &AppState, series: &super::sim::Series) {
-    let base = if super::presets::get(&st.preset).is_some() {
+/// The download's file name stem: the preset's key, or a name made from the graph's.
+fn base_name(st: &AppState) -> String {
+    if super::presets::get(&st.preset).is_some() {
         st.preset.clone()
     } else {
         file_base(&st.sim)
-    };
+    }
+}
+
+/// Run the export (called by the reducer; changes nothing in the state). The animation needs
+/// the mounted graph's painter: the app runs it ([`animation`]).
+pub fn export(kind: ExportKind, st: &AppState, series: &super::sim::Series) {
+    let base = base_name(st);
     match kind {
         ExportKind::GraphJson => {
             let json = graph_json(&st.sim);
@@ -54,7 +62,36 @@ pub fn export(kind: ExportKind, st: &AppState, series: &super::sim::Series) {
             let s = history_json(&st.sim);
             download_text(&format!("{base}.trace.json"), "application/json", &s);
         }
+        ExportKind::Animation => {}
     }
+}
+
+/// Most ticks an animation covers when nothing has run yet (the run to settling is computed).
+pub const ANIM_MAX_TICKS: usize = 2000;
+
+/// The relaxation as a self-playing SVG: the current run from tick 0 to the furthest tick
+/// reached (or, before anything ran, to where it settles), re-run on a copy and drawn by the
+/// mounted graph's painter. Err: a sentence for the alert.
+pub fn animation(st: &AppState, feed: &super::graph_view::FrameFeed) -> Result<(), String> {
+    let n = if st.replay_max > 0 {
+        st.replay_max
+    } else {
+        st.sim.settle_tick(ANIM_MAX_TICKS)
+    };
+    let snaps = st.sim.snapshots_at(&animation_ticks(n));
+    let find = |sel: &str| document().and_then(|d| d.query_selector(sel).ok().flatten());
+    let (Some(svg), Some(marks), Some(frames)) =
+        (find("svg#graph"), find("svg.marks"), feed.record(&snaps))
+    else {
+        return Err(tt::ANIM_NEEDS_GRAPH.into());
+    };
+    let s = animated_svg(&svg, &marks, &frames).ok_or(tt::ANIM_NEEDS_GRAPH)?;
+    download_text(
+        &format!("{}.relaxation.svg", base_name(st)),
+        "image/svg+xml",
+        &s,
+    );
+    Ok(())
 }
 
 /// The current graph as a graph file (format 1, pretty JSON): re-imports to the same graph.
@@ -265,6 +302,32 @@ const SVG_PROPS: &[&str] = &[
 /// stands alone (no stylesheet, no CSS variables). `marks`, the layer drawn over it (the graph's
 /// discs, rings and edges), is merged in: its edges under the cards, the rest on top.
 pub fn standalone_svg(svg: &Element, marks: Option<&Element>) -> Option<String> {
+    serialize(&standalone(svg, marks)?.svg)
+}
+
+/// A stand-alone copy of the graph's two layers, and its moving parts (painter order).
+struct Standalone {
+    svg: Element,
+    discs: Vec<Element>,
+    rings: Vec<Element>,
+    edges: Vec<Element>,
+    nums: Vec<Element>,
+    /// The computed `color` of the marks layer (what the quiet edges' `currentColor` is).
+    ink: String,
+}
+
+/// The elements under `root` that match `sel`, in document order.
+fn all(root: &Element, sel: &str) -> Vec<Element> {
+    let Ok(list) = root.query_selector_all(sel) else {
+        return vec![];
+    };
+    (0..list.length())
+        .filter_map(|k| list.item(k))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+fn standalone(svg: &Element, marks: Option<&Element>) -> Option<Standalone> {
     let win = web_sys::window()?;
     let copy: Element = svg.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
     let inline = |from: &Element, to: &Element| {
@@ -296,10 +359,22 @@ pub fn standalone_svg(svg: &Element, marks: Option<&Element>) -> Option<String> 
         }
         Some(())
     };
+    // the moving parts, found by class before the classes are stripped
+    let nums = all(&copy, "g.node text.num");
+    let (mut discs, mut rings, mut edges, mut ink) = (vec![], vec![], vec![], String::new());
     inline(svg, &copy);
     inline_all(svg, &copy)?;
     if let Some(m) = marks {
         let layer: Element = m.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
+        discs = all(&layer, "circle.est");
+        rings = all(&layer, "circle.ghost");
+        edges = all(&layer, "path.edge");
+        ink = win
+            .get_computed_style(m)
+            .ok()
+            .flatten()
+            .and_then(|cs| cs.get_property_value("color").ok())
+            .unwrap_or_default();
         inline_all(m, &layer)?;
         let kids = layer.child_nodes();
         let kids: Vec<Element> = (0..kids.length())
@@ -324,20 +399,269 @@ pub fn standalone_svg(svg: &Element, marks: Option<&Element>) -> Option<String> 
         .and_then(|cs| cs.get_property_value("background-color").ok())
         .filter(|c| !c.is_empty() && c != "rgba(0, 0, 0, 0)")
         .unwrap_or_else(|| "#ffffff".into());
-    let doc = document()?;
-    let rect = doc
-        .create_element_ns(Some("http://www.w3.org/2000/svg"), "rect")
-        .ok()?;
+    let rect = svg_el("rect")?;
     for (k, v) in [("width", "100%"), ("height", "100%"), ("fill", bg.as_str())] {
         let _ = rect.set_attribute(k, v);
     }
     let _ = copy.insert_before(&rect, copy.first_child().as_ref());
     let _ = copy.set_attribute("xmlns", "http://www.w3.org/2000/svg");
+    Some(Standalone {
+        svg: copy,
+        discs,
+        rings,
+        edges,
+        nums,
+        ink,
+    })
+}
+
+fn svg_el(tag: &str) -> Option<Element> {
+    document()?
+        .create_element_ns(Some("http://www.w3.org/2000/svg"), tag)
+        .ok()
+}
+
+fn serialize(svg: &Element) -> Option<String> {
     let s = web_sys::XmlSerializer::new()
         .ok()?
-        .serialize_to_string(&copy)
+        .serialize_to_string(svg)
         .ok()?;
     Some(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{s}\n"))
+}
+
+/// The ticks an animation of a run of `n` ticks shows: every one of the first
+/// [`ANIM_EARLY`] (the error front travelling, one hop per tick at rate 1), then
+/// [`ANIM_LATE`] more spaced geometrically up to `n` (the slow convergence).
+pub fn animation_ticks(n: usize) -> Vec<usize> {
+    let mut t: Vec<usize> = (0..=n.min(ANIM_EARLY)).collect();
+    if n > ANIM_EARLY {
+        let (a, b) = ((ANIM_EARLY as f64).ln(), (n as f64).ln());
+        for j in 1..=ANIM_LATE {
+            let x = (a + (b - a) * j as f64 / ANIM_LATE as f64).exp().round() as usize;
+            if x > *t.last().unwrap_or(&0) {
+                t.push(x.min(n));
+            }
+        }
+        if t.last() != Some(&n) {
+            t.push(n);
+        }
+    }
+    t
+}
+
+pub const ANIM_EARLY: usize = 24;
+pub const ANIM_LATE: usize = 36;
+/// Seconds per frame of the animation, and how long its last frame holds.
+pub const ANIM_FRAME_S: f64 = 0.2;
+pub const ANIM_HOLD_S: f64 = 2.5;
+/// Room above the graph for the iteration counter, in the drawing's units.
+const COUNTER_H: f64 = 26.0;
+
+/// The graph as a self-playing SVG (SMIL, loops): `frames` (from the graph's painter) drive
+/// the discs, rings, edges and numbers; an iteration counter sits above the graph. None when
+/// the frames do not fit the drawing.
+pub fn animated_svg(
+    svg: &Element,
+    marks: &Element,
+    frames: &[super::graph_view::MarkFrame],
+) -> Option<String> {
+    let b = standalone(svg, Some(marks))?;
+    let first = frames.first()?;
+    if first.discs.len() != b.discs.len()
+        || first.rings.len() != b.rings.len()
+        || first.edges.len() != b.edges.len()
+        || first.nums.len() != b.nums.len()
+    {
+        return None;
+    }
+    let n = frames.len();
+    let total = (n - 1) as f64 * ANIM_FRAME_S + ANIM_HOLD_S;
+    let at = |j: usize| {
+        if j >= n {
+            1.0
+        } else {
+            j as f64 * ANIM_FRAME_S / total
+        }
+    };
+    // one value per frame, the last held to the end
+    let key_times: String = (0..=n).map(|j| fx4(at(j))).collect::<Vec<_>>().join(";");
+    let dur = format!("{total:.2}s");
+    let animate = |el: &Element, attr: &str, values: Vec<String>, discrete: bool| {
+        strip_style(el, attr);
+        if values.iter().all(|v| *v == values[0]) {
+            let _ = el.set_attribute(attr, &values[0]);
+            return;
+        }
+        let mut vals = values;
+        vals.push(vals[n - 1].clone());
+        let mode = if discrete { "discrete" } else { "linear" };
+        smil(el, attr, &vals.join(";"), &key_times, &dur, mode);
+    };
+    let ink = |c: &str| {
+        if c == "currentColor" && !b.ink.is_empty() {
+            b.ink.clone()
+        } else {
+            c.to_string()
+        }
+    };
+    for (d, el) in b.discs.iter().enumerate() {
+        animate(
+            el,
+            "r",
+            frames.iter().map(|f| f.discs[d][0].clone()).collect(),
+            false,
+        );
+        animate(
+            el,
+            "fill",
+            frames.iter().map(|f| f.discs[d][1].clone()).collect(),
+            true,
+        );
+    }
+    for (d, el) in b.rings.iter().enumerate() {
+        animate(
+            el,
+            "r",
+            frames.iter().map(|f| f.rings[d].clone()).collect(),
+            false,
+        );
+    }
+    for (d, el) in b.edges.iter().enumerate() {
+        animate(
+            el,
+            "stroke",
+            frames.iter().map(|f| ink(&f.edges[d][0])).collect(),
+            true,
+        );
+        animate(
+            el,
+            "stroke-opacity",
+            frames.iter().map(|f| f.edges[d][1].clone()).collect(),
+            false,
+        );
+        animate(
+            el,
+            "stroke-width",
+            frames.iter().map(|f| f.edges[d][2].clone()).collect(),
+            false,
+        );
+    }
+    // texts cannot be animated: one copy per run of equal text, shown during its run
+    let show = |el: &Element, from: usize, to: usize| {
+        strip_style(el, "visibility");
+        let (values, times) = match (from, to) {
+            (0, t) if t >= n => return,
+            (0, t) => ("visible;hidden".to_string(), format!("0;{}", fx4(at(t)))),
+            (f, t) if t >= n => ("hidden;visible".to_string(), format!("0;{}", fx4(at(f)))),
+            (f, t) => (
+                "hidden;visible;hidden".to_string(),
+                format!("0;{};{}", fx4(at(f)), fx4(at(t))),
+            ),
+        };
+        smil(el, "visibility", &values, &times, &dur, "discrete");
+    };
+    let runs = |texts: Vec<&str>| -> Vec<(usize, usize, String)> {
+        let mut out: Vec<(usize, usize, String)> = vec![];
+        for (j, t) in texts.into_iter().enumerate() {
+            match out.last_mut() {
+                Some(r) if r.2 == t => r.1 = j + 1,
+                _ => out.push((j, j + 1, t.to_string())),
+            }
+        }
+        out
+    };
+    for (d, el) in b.nums.iter().enumerate() {
+        let texts = runs(frames.iter().map(|f| f.nums[d].as_str()).collect());
+        if let [(_, _, text)] = texts.as_slice() {
+            el.set_text_content(Some(text));
+            continue;
+        }
+        // the copies share the number's style through a group (text styles inherit)
+        let parent = el.parent_node()?;
+        let group = svg_el("g")?;
+        strip_style(el, "visibility");
+        if let Some(style) = el.get_attribute("style") {
+            let _ = group.set_attribute("style", &style);
+        }
+        let _ = el.remove_attribute("style");
+        for (from, to, text) in texts {
+            let c: Element = el.clone_node_with_deep(false).ok()?.dyn_into().ok()?;
+            c.set_text_content(Some(&text));
+            show(&c, from, to);
+            let _ = group.append_child(&c);
+        }
+        let _ = parent.replace_child(&group, el);
+    }
+    // the iteration counter, in the room added above the drawing
+    let vb: Vec<f64> = b
+        .svg
+        .get_attribute("viewBox")?
+        .split_whitespace()
+        .filter_map(crate::numparse::parse_f64)
+        .collect();
+    let [x0, y0, w, h] = <[f64; 4]>::try_from(vb).ok()?;
+    let _ = b.svg.set_attribute(
+        "viewBox",
+        &format!("{x0} {} {w} {}", y0 - COUNTER_H, h + COUNTER_H),
+    );
+    let _ = b.svg.set_attribute("height", &format!("{}", h + COUNTER_H));
+    if let Some(bg) = b.svg.first_element_child() {
+        let _ = bg.set_attribute("y", &format!("{}", y0 - COUNTER_H));
+    }
+    let counter = svg_el("g")?;
+    let style = format!(
+        "font-family:sans-serif;font-size:14px;font-weight:600;fill:{};",
+        if b.ink.is_empty() { "#1f2530" } else { &b.ink }
+    );
+    let steps: Vec<String> = frames
+        .iter()
+        .map(|f| format!("{} {}", tt::ANIM_ITERATION, f.step))
+        .collect();
+    for (from, to, text) in runs(steps.iter().map(String::as_str).collect()) {
+        let t = svg_el("text")?;
+        let _ = t.set_attribute("x", &format!("{}", x0 + 8.0));
+        let _ = t.set_attribute("y", &format!("{}", y0 - 8.0));
+        let _ = t.set_attribute("style", &style);
+        t.set_text_content(Some(&text));
+        show(&t, from, to);
+        let _ = counter.append_child(&t);
+    }
+    let _ = b.svg.append_child(&counter);
+    serialize(&b.svg)
+}
+
+/// Append a looping SMIL `<animate>` of `attr` to `el`.
+fn smil(el: &Element, attr: &str, values: &str, key_times: &str, dur: &str, mode: &str) {
+    if let Some(a) = svg_el("animate") {
+        for (k, v) in [
+            ("attributeName", attr),
+            ("values", values),
+            ("keyTimes", key_times),
+            ("dur", dur),
+            ("repeatCount", "indefinite"),
+            ("calcMode", mode),
+        ] {
+            let _ = a.set_attribute(k, v);
+        }
+        let _ = el.append_child(&a);
+    }
+}
+
+/// A key time with 4 decimals (SMIL wants them increasing; 0.2-s frames stay apart).
+fn fx4(x: f64) -> String {
+    format!("{x:.4}")
+}
+
+/// Remove one property from an element's inline style (so an animation of the presentation
+/// attribute is not overridden by it).
+fn strip_style(el: &Element, prop: &str) {
+    if let Some(style) = el.get_attribute("style") {
+        let kept: Vec<&str> = style
+            .split(';')
+            .filter(|d| !d.is_empty() && d.split(':').next().map(str::trim) != Some(prop))
+            .collect();
+        let _ = el.set_attribute("style", &kept.join(";"));
+    }
 }
 
 /// The charts stacked into one PNG (as a data URL), each under its caption and colour keys.
@@ -466,6 +790,7 @@ pub fn bar(on_cmd: &Callback<Cmd>) -> Html {
                 { b("export-png", tt::EXPORT_PNG, tt::EXPORT_PNG_HINT, ExportKind::PlotsPng) }
                 { b("export-csv", tt::EXPORT_CSV, tt::EXPORT_CSV_HINT, ExportKind::TraceCsv) }
                 { b("export-trace", tt::EXPORT_TRACE, tt::EXPORT_TRACE_HINT, ExportKind::TraceJson) }
+                { b("export-anim", tt::EXPORT_ANIM, tt::EXPORT_ANIM_HINT, ExportKind::Animation) }
             </div>
         </section>
     }

@@ -135,6 +135,12 @@ impl FrameFeed {
     pub fn frame(&self) {
         self.with(Painter::text_frame);
     }
+
+    /// The mounted graph's marks and numbers for each snapshot (an animation export); None
+    /// when no graph is mounted or a snapshot does not fit it.
+    pub fn record(&self, snaps: &[Snap]) -> Option<Vec<MarkFrame>> {
+        self.with(|p| snaps.iter().map(|s| p.record(s)).collect())?
+    }
 }
 
 /// While playing, the numbers reach the text layer this many frames after the page render
@@ -251,7 +257,7 @@ impl Painter {
                     .copied()
                     .unwrap_or(0.0);
                 let scale = self.scales.get(i).copied().unwrap_or(1.0);
-                put(el, last, "r", fx(radius(bp, scale, rmax).max(1.5), 2));
+                put(el, last, "r", ring_r(bp, scale, rmax));
             }
         }
         // the numbers behind the picture, for tests and tools (no layout, no paint)
@@ -262,14 +268,7 @@ impl Painter {
             put(el, bp, "data-bp", join(&s.bp));
             put(el, gap, "data-gap", full(s.gap));
         }
-        let texts =
-            self.num_plan
-                .iter()
-                .zip(&snap.nodes)
-                .flat_map(|(&(computed, vec, rows), s)| {
-                    let slots = row_nums(computed, vec);
-                    (0..rows).flat_map(move |k| slots.iter().map(move |sl| num_text(sl.0, s, k)))
-                });
+        let texts = nums_of(&self.num_plan, snap);
         for ((el, last), t) in self.nums.iter_mut().zip(texts) {
             if *last != t {
                 // change the text node's data in place (a characterData mutation): replacing
@@ -304,36 +303,115 @@ impl Painter {
             return;
         }
         for ((el, last), &(i, k, rmax)) in self.discs.iter_mut().zip(&self.units) {
-            let est = shown.get(i).and_then(|v| v.get(k)).copied().unwrap_or(0.0);
-            let scale = self.scales.get(i).copied().unwrap_or(1.0);
-            let [r, fill, _] = last;
-            put(el, r, "r", fx(radius(est, scale, rmax), 1));
-            // opaque: the size carries the magnitude, so the sign colour keeps 3:1 on the
-            // unit background (WCAG 1.4.11)
-            put(el, fill, "fill", sign_colour(est).to_string());
+            let [r, fill] = disc_attrs(&shown, &self.scales, i, k, rmax);
+            let [r_last, fill_last, _] = last;
+            put(el, r_last, "r", r);
+            put(el, fill_last, "fill", fill);
         }
         for ((el, last), &to) in self.strokes.iter_mut().zip(&self.edges) {
-            // the error flowing back along the edge: the child's error relative to its scale
-            let est = shown
-                .get(to)
-                .and_then(|v| v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())))
-                .unwrap_or(0.0);
-            let t = (est.abs() / self.scales.get(to).copied().unwrap_or(1.0)).min(1.0);
-            let t = if t.is_finite() { t } else { 0.0 };
-            // a coloured (signed) edge is opaque, so its colour keeps 3:1 on the panel; the size
-            // of the error is in its width. Quiet edges stay faint and neutral.
-            let (colour, opacity) = if t > 0.02 {
-                (sign_colour(est), 1.0)
-            } else {
-                ("currentColor", 0.28 + 0.6 * t)
-            };
+            let [colour, opacity, width] = edge_attrs(&shown, &self.scales, to);
             let [stroke, op, w] = last;
-            put(el, stroke, "stroke", colour.to_string());
-            put(el, op, "stroke-opacity", fx(opacity, 2));
-            put(el, w, "stroke-width", fx(1.3 + 2.2 * t, 1));
+            put(el, stroke, "stroke", colour);
+            put(el, op, "stroke-opacity", opacity);
+            put(el, w, "stroke-width", width);
         }
     }
+
+    /// What the marks and numbers would show for `snap` (its own errors, unsmoothed, on its
+    /// own colour scales), in the painter's element order: one frame of an animation export.
+    fn record(&self, snap: &Snap) -> Option<MarkFrame> {
+        let info = self.info.as_ref()?;
+        if snap.nodes.len() != info.nodes.len() {
+            return None;
+        }
+        let scales = scales(info, snap, self.scale);
+        let est: Vec<Vec<f64>> = snap.nodes.iter().map(|n| n.est.clone()).collect();
+        Some(MarkFrame {
+            step: snap.step,
+            discs: self
+                .units
+                .iter()
+                .map(|&(i, k, rmax)| disc_attrs(&est, &scales, i, k, rmax))
+                .collect(),
+            rings: self
+                .units
+                .iter()
+                .map(|&(i, k, rmax)| {
+                    let bp = snap.nodes[i].bp.get(k).copied().unwrap_or(0.0);
+                    ring_r(bp, scales.get(i).copied().unwrap_or(1.0), rmax)
+                })
+                .collect(),
+            edges: self
+                .edges
+                .iter()
+                .map(|&to| edge_attrs(&est, &scales, to))
+                .collect(),
+            nums: nums_of(&self.num_plan, snap).collect(),
+        })
+    }
 }
+
+/// One frame of the graph's moving parts as attribute values, in the painter's (document)
+/// order: the error discs' `r` and `fill` (`svg.marks circle.est`), the backprop rings' `r`
+/// (`circle.ghost`), the edges' `stroke`, `stroke-opacity` and `stroke-width` (`path.edge`)
+/// and the numbers' texts (`svg#graph g.node text.num`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarkFrame {
+    pub step: usize,
+    pub discs: Vec<[String; 2]>,
+    pub rings: Vec<String>,
+    pub edges: Vec<[String; 3]>,
+    pub nums: Vec<String>,
+}
+
+/// A unit's error disc: radius (area ∝ |ε| on the node's scale) and fill. Opaque: the size
+/// carries the magnitude, so the sign colour keeps 3:1 on the unit background (WCAG 1.4.11).
+fn disc_attrs(values: &[Vec<f64>], scales: &[f64], i: usize, k: usize, rmax: f64) -> [String; 2] {
+    let est = values.get(i).and_then(|v| v.get(k)).copied().unwrap_or(0.0);
+    let scale = scales.get(i).copied().unwrap_or(1.0);
+    [
+        fx(radius(est, scale, rmax), 1),
+        sign_colour(est).to_string(),
+    ]
+}
+
+/// A unit's backprop ring radius (never smaller than 1.5, so a zero target still shows).
+fn ring_r(bp: f64, scale: f64, rmax: f64) -> String {
+    fx(radius(bp, scale, rmax).max(1.5), 2)
+}
+
+/// An edge: the error flowing back along it, i.e. its child's largest error relative to the
+/// child's scale. A coloured (signed) edge is opaque, so its colour keeps 3:1 on the panel; the
+/// size of the error is in its width. Quiet edges stay faint and neutral.
+fn edge_attrs(values: &[Vec<f64>], scales: &[f64], to: usize) -> [String; 3] {
+    let est = values
+        .get(to)
+        .and_then(|v| v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())))
+        .unwrap_or(0.0);
+    let t = (est.abs() / scales.get(to).copied().unwrap_or(1.0)).min(1.0);
+    let t = if t.is_finite() { t } else { 0.0 };
+    let (colour, opacity) = if t > 0.02 {
+        (sign_colour(est), 1.0)
+    } else {
+        ("currentColor", 0.28 + 0.6 * t)
+    };
+    [colour.to_string(), fx(opacity, 2), fx(1.3 + 2.2 * t, 1)]
+}
+
+/// The nodes' numbers for `snap`, in document order (node by node, row by row).
+fn nums_of<'a>(
+    plan: &'a [(bool, bool, usize)],
+    snap: &'a Snap,
+) -> impl Iterator<Item = String> + 'a {
+    plan.iter()
+        .zip(&snap.nodes)
+        .flat_map(|(&(computed, vec, rows), s)| {
+            let slots = row_nums(computed, vec);
+            (0..rows).flat_map(move |k| slots.iter().map(move |sl| num_text(sl.0, s, k)))
+        })
+}
+
+impl Painter {}
 
 /// Each node's size scale: its own largest value (node); the largest in its layer, i.e. its
 /// column of the drawing, with the leaves as one layer (layer); or one for all computed nodes

@@ -408,6 +408,16 @@ impl App {
 
 impl App {
     fn run_cmd(&mut self, cmd: Cmd) -> bool {
+        if matches!(cmd, Cmd::Export(export::ExportKind::Animation)) {
+            // drawn by the mounted graph's painter, which the reducer does not reach
+            return match export::animation(&self.st, &self.feed) {
+                Ok(()) => false,
+                Err(e) => {
+                    self.st.alert = Some(e);
+                    true
+                }
+            };
+        }
         if matches!(cmd, Cmd::SetPreset(_)) {
             self.focus = None;
             self.pinned = None;

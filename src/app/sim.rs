@@ -381,6 +381,35 @@ impl Sim {
             .any(|n| n.kind == NodeKind::Param)
     }
 
+    /// Snapshots of this run at `ticks` (ascending), re-run on a copy from step 0 (the engine
+    /// is deterministic; the live run is not touched). Stops at a tick the run does not reach
+    /// or whose state is not finite.
+    pub fn snapshots_at(&self, ticks: &[usize]) -> Vec<Snap> {
+        let mut copy = Sim {
+            session: self.session.clone(),
+            info: self.info.clone(),
+        };
+        copy.session.reset();
+        let mut out = Vec::with_capacity(ticks.len());
+        for &t in ticks {
+            run_to(&mut copy.session, t);
+            let s = copy.snapshot();
+            if copy.session.step() != t || !s.finite {
+                break;
+            }
+            out.push(s);
+        }
+        out
+    }
+
+    /// The tick at which this run, from step 0, settles or finishes (on a copy), at most `cap`.
+    pub fn settle_tick(&self, cap: usize) -> usize {
+        let mut s = self.session.clone();
+        s.reset();
+        s.relax_until_settled(SETTLE_TOL, cap);
+        s.step()
+    }
+
     /// The engine session (read only), for the teaching views.
     pub fn session(&self) -> &Session {
         &self.session

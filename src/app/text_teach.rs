@@ -77,6 +77,12 @@ pub const EXPORT_JSON_HINT: &str =
     "Download the current graph, with its current values, as a graph file (format 1)";
 pub const EXPORT_SVG: &str = "Graph picture (SVG)";
 pub const EXPORT_SVG_HINT: &str = "Download the graph drawing as a stand-alone SVG";
+pub const EXPORT_ANIM: &str = "Animation (SVG)";
+pub const EXPORT_ANIM_HINT: &str =
+    "Download the relaxation as an SVG that plays by itself: the run from iteration 0, the error front travelling, the numbers changing (open it in a browser or put it in a page as an image)";
+pub const ANIM_ITERATION: &str = "iteration";
+pub const ANIM_NEEDS_GRAPH: &str =
+    "The animation is drawn from the graph on screen: switch the table view off and try again.";
 pub const EXPORT_PNG: &str = "Plots (PNG)";
 pub const EXPORT_PNG_HINT: &str = "Download the three plots as one PNG image";
 pub const EXPORT_CSV: &str = "Trace (CSV)";
