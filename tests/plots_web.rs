@@ -92,3 +92,32 @@ fn the_export_draws_three_charts_at_a_fixed_size_with_the_gap_keys() {
         .all(|(c, _)| c.starts_with('#') && c.len() == 7));
     assert!(charts[2].keys.is_empty());
 }
+
+#[wasm_bindgen_test]
+fn the_exported_png_has_caption_bands_in_the_charts_own_colours_in_either_theme() {
+    use pc_playground::app::export::plots_canvas;
+    let sim = Sim::new(presets::get("paper").unwrap().json, "fixed", f64::NAN).unwrap();
+    let (info, snap, series) = (sim.info(), sim.snapshot(), sim.series(300));
+    let html = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .document_element()
+        .unwrap();
+    let pixel = |c: &HtmlCanvasElement, x: f64, y: f64| -> Vec<u8> {
+        let ctx: CanvasRenderingContext2d =
+            c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+        ctx.get_image_data(x, y, 1.0, 1.0).unwrap().data().to_vec()
+    };
+    for (theme, dark) in [("light", false), ("dark", true)] {
+        html.set_attribute("data-theme", theme).unwrap();
+        let charts = export_charts(&info, &snap, &series, None);
+        let chart_bg = pixel(&charts[0].canvas, 1.0, 1.0);
+        let out = plots_canvas(&charts).unwrap();
+        // the band above the first chart (its caption's row, left of the text)
+        let band = pixel(&out, 2.0, 2.0);
+        assert_eq!(band, chart_bg, "{theme}: band {band:?}, chart {chart_bg:?}");
+        assert_eq!(band[0] < 100, dark, "{theme}: {band:?}");
+    }
+    html.remove_attribute("data-theme").unwrap();
+}

@@ -332,7 +332,7 @@ async fn animation_frames_are_what_the_graph_shows_and_the_svg_plays_them() {
     assert_eq!(attrs(&root, "svg.marks circle.ghost", "r"), f.rings);
     assert_eq!(
         attrs(&root, "svg.marks path.edge", "stroke-width"),
-        f.edges.iter().map(|e| e[2].clone()).collect::<Vec<_>>()
+        f.edges.iter().map(|e| e[1].clone()).collect::<Vec<_>>()
     );
     assert_eq!(attrs(&root, "g.node text.num", "#text"), f.nums);
     // and the frames differ over time (the error front moves)

@@ -535,14 +535,8 @@ pub fn animated_svg(
         );
         animate(
             el,
-            "stroke-opacity",
-            frames.iter().map(|f| f.edges[d][1].clone()).collect(),
-            false,
-        );
-        animate(
-            el,
             "stroke-width",
-            frames.iter().map(|f| f.edges[d][2].clone()).collect(),
+            frames.iter().map(|f| f.edges[d][1].clone()).collect(),
             false,
         );
     }
@@ -666,6 +660,11 @@ fn strip_style(el: &Element, prop: &str) {
 
 /// The charts stacked into one PNG (as a data URL), each under its caption and colour keys.
 pub fn plots_png(charts: &[super::plots::ExportChart]) -> Option<String> {
+    plots_canvas(charts)?.to_data_url().ok()
+}
+
+/// The charts stacked into one canvas, each under a caption band in the charts' own colours.
+pub fn plots_canvas(charts: &[super::plots::ExportChart]) -> Option<HtmlCanvasElement> {
     let doc = document()?;
     let w = charts.iter().map(|c| c.canvas.width()).max()?;
     // the captions scale with the charts (drawn as `DESIGN_W` CSS px wide)
@@ -707,12 +706,13 @@ pub fn plots_png(charts: &[super::plots::ExportChart]) -> Option<String> {
         .sum();
     out.set_width(w);
     out.set_height(h.ceil() as u32);
-    // (resizing reset the context's state)
-    ctx.set_fill_style_str("#ffffff");
+    // (resizing reset the context's state); the bands in the charts' own colours
+    let (bg, fg) = super::plots::theme_css();
+    ctx.set_fill_style_str(&bg);
     ctx.fill_rect(0.0, 0.0, w as f64, h);
     let mut y = 0.0;
     for (k, chart) in charts.iter().enumerate() {
-        ctx.set_fill_style_str("#1f2530");
+        ctx.set_fill_style_str(&fg);
         ctx.set_font(&cap_font);
         let _ = ctx.fill_text(&chart.caption, 8.0 * s, y + 17.0 * s);
         ctx.set_font(&key_font);
@@ -721,7 +721,7 @@ pub fn plots_png(charts: &[super::plots::ExportChart]) -> Option<String> {
             for &(x, colour, name) in row {
                 ctx.set_fill_style_str(colour);
                 ctx.fill_rect(x, ty - 6.0 * s, 14.0 * s, 4.0 * s);
-                ctx.set_fill_style_str("#1f2530");
+                ctx.set_fill_style_str(&fg);
                 let _ = ctx.fill_text(name, x + 18.0 * s, ty);
             }
         }
@@ -729,7 +729,7 @@ pub fn plots_png(charts: &[super::plots::ExportChart]) -> Option<String> {
         let _ = ctx.draw_image_with_html_canvas_element(&chart.canvas, 0.0, top.round());
         y = top + chart.canvas.height() as f64;
     }
-    out.to_data_url().ok()
+    Some(out)
 }
 
 /// Download text as a file (Blob + object URL + `<a download>`).

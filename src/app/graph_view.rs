@@ -161,7 +161,7 @@ pub struct Painter {
     /// Per node: the colour scale (from the text snapshot).
     scales: Vec<f64>,
     discs: Vec<(web_sys::Element, [String; 3])>,
-    strokes: Vec<(web_sys::Element, [String; 3])>,
+    strokes: Vec<(web_sys::Element, [String; 2])>,
     /// The newest values (frame number, per node per row).
     latest: (u64, Rc<Vec<Vec<f64>>>),
     /// The nodes' numbers: the `text.num` elements (document order) and what was last
@@ -309,10 +309,9 @@ impl Painter {
             put(el, fill_last, "fill", fill);
         }
         for ((el, last), &to) in self.strokes.iter_mut().zip(&self.edges) {
-            let [colour, opacity, width] = edge_attrs(&shown, &self.scales, to);
-            let [stroke, op, w] = last;
+            let [colour, width] = edge_attrs(&shown, &self.scales, to);
+            let [stroke, w] = last;
             put(el, stroke, "stroke", colour);
-            put(el, op, "stroke-opacity", opacity);
             put(el, w, "stroke-width", width);
         }
     }
@@ -353,14 +352,14 @@ impl Painter {
 
 /// One frame of the graph's moving parts as attribute values, in the painter's (document)
 /// order: the error discs' `r` and `fill` (`svg.marks circle.est`), the backprop rings' `r`
-/// (`circle.ghost`), the edges' `stroke`, `stroke-opacity` and `stroke-width` (`path.edge`)
+/// (`circle.ghost`), the edges' `stroke` and `stroke-width` (`path.edge`)
 /// and the numbers' texts (`svg#graph g.node text.num`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MarkFrame {
     pub step: usize,
     pub discs: Vec<[String; 2]>,
     pub rings: Vec<String>,
-    pub edges: Vec<[String; 3]>,
+    pub edges: Vec<[String; 2]>,
     pub nums: Vec<String>,
 }
 
@@ -381,21 +380,22 @@ fn ring_r(bp: f64, scale: f64, rmax: f64) -> String {
 }
 
 /// An edge: the error flowing back along it, i.e. its child's largest error relative to the
-/// child's scale. A coloured (signed) edge is opaque, so its colour keeps 3:1 on the panel; the
-/// size of the error is in its width. Quiet edges stay faint and neutral.
-fn edge_attrs(values: &[Vec<f64>], scales: &[f64], to: usize) -> [String; 3] {
+/// child's scale, in its width; its sign in its colour. A quiet edge is thin and neutral, in
+/// the theme's edge colour. Every edge is opaque, so its colour keeps 3:1 on the panel (WCAG
+/// 1.4.11; `palette` tests the edge colour of each theme).
+fn edge_attrs(values: &[Vec<f64>], scales: &[f64], to: usize) -> [String; 2] {
     let est = values
         .get(to)
         .and_then(|v| v.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())))
         .unwrap_or(0.0);
     let t = (est.abs() / scales.get(to).copied().unwrap_or(1.0)).min(1.0);
     let t = if t.is_finite() { t } else { 0.0 };
-    let (colour, opacity) = if t > 0.02 {
-        (sign_colour(est), 1.0)
+    let colour = if t > 0.02 {
+        sign_colour(est)
     } else {
-        ("currentColor", 0.28 + 0.6 * t)
+        "currentColor"
     };
-    [colour.to_string(), fx(opacity, 2), fx(1.3 + 2.2 * t, 1)]
+    [colour.to_string(), fx(1.3 + 2.2 * t, 1)]
 }
 
 /// The nodes' numbers for `snap`, in document order (node by node, row by row).

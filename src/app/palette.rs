@@ -280,6 +280,38 @@ mod tests {
         assert!(bad.is_empty(), "below 3:1: {bad:#?}");
     }
 
+    /// The graph's edges (a quiet edge is drawn in `--edge`, opaque) reach 3:1 on the panel
+    /// the graph sits on, in every theme block that declares both.
+    #[test]
+    fn edges_reach_3_to_1_on_the_graph_panel_in_every_theme() {
+        let hex_of = |block: &str, var: &str| -> Option<String> {
+            let at = block.find(var)?;
+            let v = block[at + var.len()..].trim_start();
+            Some(v.chars().take(7).collect::<String>().to_ascii_lowercase())
+        };
+        let mut seen = 0;
+        for (name, css) in CSS {
+            for block in css.split('}') {
+                if let (Some(edge), Some(panel)) =
+                    (hex_of(block, "--edge:"), hex_of(block, "--panel:"))
+                {
+                    let r = contrast(&edge, &panel);
+                    assert!(
+                        r >= 3.0,
+                        "{name}: --edge {edge} on --panel {panel} is {r:.2}:1"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        // light and dark in style.css (default and media query), forced light and dark in embed.css
+        assert!(seen >= 4, "{seen} theme blocks");
+        // the old quiet edge, --edge at 28 % opacity on white, was far below
+        let faint = |c: u8| (0.28 * c as f64 + 0.72 * 255.0).round() as u8;
+        let old = format!("#{:02x}{:02x}{:02x}", faint(0x8a), faint(0x94), faint(0xa6));
+        assert!(contrast(&old, "#ffffff") < 1.5, "{old}");
+    }
+
     #[test]
     fn the_contrast_test_can_fail_okabe_ito_on_white() {
         let (light, _) = page_backgrounds();

@@ -65,6 +65,14 @@ fn theme() -> Theme {
     }
 }
 
+/// The charts' background and text colours as CSS, in the page's theme (the PNG export's
+/// caption bands match the charts under them).
+pub fn theme_css() -> (String, String) {
+    let t = theme();
+    let css = |c: RGBColor| format!("rgb({},{},{})", c.0, c.1, c.2);
+    (css(t.bg), css(t.fg))
+}
+
 fn hex(c: &str) -> RGBColor {
     let p = |i: usize| u8::from_str_radix(c.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
     RGBColor(p(1), p(3), p(5))
