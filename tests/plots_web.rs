@@ -98,12 +98,7 @@ fn the_exported_png_has_caption_bands_in_the_charts_own_colours_in_either_theme(
     use pc_playground::app::export::plots_canvas;
     let sim = Sim::new(presets::get("paper").unwrap().json, "fixed", f64::NAN).unwrap();
     let (info, snap, series) = (sim.info(), sim.snapshot(), sim.series(300));
-    let html = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .document_element()
-        .unwrap();
+    let html = html_element();
     let pixel = |c: &HtmlCanvasElement, x: f64, y: f64| -> Vec<u8> {
         let ctx: CanvasRenderingContext2d =
             c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();

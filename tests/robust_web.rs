@@ -212,12 +212,7 @@ async fn the_live_region_announces_changes_not_ticks() {
 #[wasm_bindgen_test]
 async fn the_theme_toggle_sets_data_theme_on_html() {
     let root = mount_app().await;
-    let html = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .document_element()
-        .unwrap();
+    let html = html_element();
     click(&root, "#theme-dark");
     settle().await;
     assert_eq!(html.get_attribute("data-theme").unwrap(), "dark");

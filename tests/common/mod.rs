@@ -14,6 +14,16 @@ pub async fn settle() {
     yew::scheduler::flush().await;
 }
 
+/// The page's `<html>` element (where the theme is set).
+pub fn html_element() -> Element {
+    web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .document_element()
+        .unwrap()
+}
+
 /// A fresh `<div>` in the body to mount a component into.
 pub fn new_root() -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
