@@ -1,7 +1,8 @@
 // The playground end to end: first screen, relaxation, Z-IL exactness, divergence guard, looks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, shot, eventually } from './harness.js';
+import path from 'node:path';
+import { serve, launch, openPage, shot, eventually, OUT } from './harness.js';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -116,6 +117,39 @@ test('learning step: after relaxing, θ moves by −α·∂L/∂θ and the loss 
   await lesson.waitForSelector('#learn', { state: 'attached' });
   assert.equal(await lesson.isVisible('.learn-step'), false);
   assert.equal(await lesson.isVisible('.leaves'), true);
+});
+
+test('a kept run: fixed prediction kept, strict PC run over it; both curves, keys and readout; cleared and dropped with a new graph', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#kept-pin');
+  // nothing to keep before a run
+  await page.click('#kept-pin');
+  await eventually(() => page.textContent('#alert'), /no run to keep/, { label: '#alert' });
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
+  await page.click('#kept-pin');
+  await page.waitForSelector('#kept-clear');
+  await select(page, '#variant', 'strict');
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
+  // both charts draw the kept run's points (the draw code counts them on the canvas)
+  await eventually(async () => Number(await page.getAttribute('#plot-gap', 'data-kept')), (n) => n > 50, { label: 'gap chart kept points' });
+  assert.ok(Number(await page.getAttribute('#plot-energy', 'data-kept')) > 50);
+  assert.equal(await page.locator('.kept-key').count(), 2);
+  assert.match(await page.textContent('.kept-key'), /kept: Fixed prediction, η 0\.1/);
+  const box = await page.locator('#plot-gap').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+  await eventually(() => page.textContent('#readout'), /kept: Fixed prediction, η 0\.1 at \d+: F = /, { label: '#readout' });
+  await page.locator('.plots-panel').screenshot({ path: path.join(OUT, 'kept-run.png') });
+  await page.click('#kept-clear');
+  await eventually(async () => Number(await page.getAttribute('#plot-gap', 'data-kept')), 0, { label: 'cleared' });
+  assert.equal(await page.locator('.kept-key').count(), 0);
+  // a new graph drops it
+  await page.click('#kept-pin');
+  await page.waitForSelector('#kept-clear');
+  await select(page, '#preset', 'chain');
+  await page.waitForSelector('#kept-pin');
+  assert.deepEqual(errors, []);
 });
 
 test('an absurd rate trips the guard: alert, paused, nothing non-finite', async () => {

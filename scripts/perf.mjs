@@ -1,5 +1,5 @@
 // Frame-time budget of the playground, measured in headless Chromium against dist/.
-//   node scripts/perf.mjs [--preset rnn3] [--seconds 6] [--rates 1,4] [--eta 0.002] [--css '…']
+//   node scripts/perf.mjs [--preset rnn3] [--seconds 6] [--rates 1,4] [--eta 0.002] [--css '…'] [--warmup MS]
 // For each CPU throttling rate (1× and 4×): loads the page, picks the preset, sets the speed to
 // the maximum, plays, and records requestAnimationFrame intervals and long tasks (> 50 ms) for
 // the given seconds. Also: time from navigation to the first graph drawn, and the gzip size of
@@ -17,6 +17,7 @@ const CSS = arg('css', '');
 // every frame) instead of settling and being reset by the kicker below every few frames.
 const ETA = arg('eta', '0.002');
 const RATES = arg('rates', '1,4').split(',').map(Number);
+const WARMUP = arg('warmup', '0');
 
 function quantile(xs, q) { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; }
 
@@ -48,7 +49,10 @@ for (const rate of RATES) {
     },
   });
   const firstGraph = await page.evaluate(() => window.__perf.firstGraph);
-  await page.evaluate(() => { window.__perf.long = []; });
+  // --warmup MS: let the page play this long after the preset switch before measuring (the
+  // switch, the new graph's first layout and paint are a command, not playing)
+  await page.waitForTimeout(Number(WARMUP));
+  await page.evaluate(() => { window.__perf.long = []; window.__perf.t0 = performance.now(); });
   const frames = await page.evaluate((ms) => new Promise((resolve) => {
     const ts = []; const t0 = performance.now();
     const f = (t) => { ts.push(t); if (t - t0 < ms) requestAnimationFrame(f); else resolve(ts); };
@@ -62,6 +66,8 @@ for (const rate of RATES) {
   const byKick = ([, t]) => kicks.some((k) => t >= k - 5 && t - k < KICK_MS);
   const long = longAll.filter((x) => !byKick(x)).map(([d]) => d);
   const kickLong = longAll.filter(byKick).map(([d]) => Math.round(d));
+  const t0 = await page.evaluate(() => window.__perf.t0);
+  const longAt = longAll.filter((x) => !byKick(x)).map(([, t]) => Math.round(t - t0));
   // the app's own measurements (window.__pc): smoothed view+plot work per frame, last plot draw
   const own = await page.evaluate(() => ({ render: window.__pc.renderMs, plot: window.__pc.plotMs, spans: window.__pc.spans }));
   const iv = frames.slice(1).map((t, i) => t - frames[i]);
@@ -77,6 +83,7 @@ for (const rate of RATES) {
     restarts: await page.evaluate(() => window.__kicks),
     long_tasks_after_kicks: kickLong,
     longest_task_ms: long.length ? Math.round(Math.max(...long)) : 0,
+    long_tasks_at_ms: longAt,
     ticks_per_frame_budget: 'adaptive',
     view_work_ms: own.render === undefined ? undefined : +own.render.toFixed(2),
     last_plot_draw_ms: own.plot === undefined ? undefined : +own.plot.toFixed(2),

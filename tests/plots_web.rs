@@ -73,7 +73,7 @@ fn the_export_draws_three_charts_at_a_fixed_size_with_the_gap_keys() {
     let info = sim.info();
     let snap = sim.snapshot();
     let series = sim.series(300);
-    let charts = export_charts(&info, &snap, &series, Some(10));
+    let charts = export_charts(&info, &snap, &series, Some(10), None);
     assert_eq!(charts.len(), 3);
     for ch in &charts {
         assert_eq!(ch.canvas.width(), EXPORT_W);
@@ -106,7 +106,7 @@ fn the_exported_png_has_caption_bands_in_the_charts_own_colours_in_either_theme(
     };
     for (theme, dark) in [("light", false), ("dark", true)] {
         html.set_attribute("data-theme", theme).unwrap();
-        let charts = export_charts(&info, &snap, &series, None);
+        let charts = export_charts(&info, &snap, &series, None, None);
         let chart_bg = pixel(&charts[0].canvas, 1.0, 1.0);
         let out = plots_canvas(&charts).unwrap();
         // the band above the first chart (its caption's row, left of the text)
@@ -115,4 +115,50 @@ fn the_exported_png_has_caption_bands_in_the_charts_own_colours_in_either_theme(
         assert_eq!(band[0] < 100, dark, "{theme}: {band:?}");
     }
     html.remove_attribute("data-theme").unwrap();
+}
+
+#[wasm_bindgen_test]
+fn a_kept_run_is_drawn_and_named_on_the_energy_and_gap_charts() {
+    use pc_playground::app::state::KeptRun;
+    use std::rc::Rc;
+    let mut sim = Sim::new(presets::get("paper").unwrap().json, "fixed", f64::NAN).unwrap();
+    for _ in 0..60 {
+        sim.tick();
+    }
+    let kept = KeptRun {
+        label: "kept: Fixed prediction, η 0.1".into(),
+        series: Rc::new(sim.series(300)),
+    };
+    sim.set_variant("strict");
+    sim.reset();
+    for _ in 0..20 {
+        sim.tick();
+    }
+    let (info, snap, series) = (sim.info(), sim.snapshot(), sim.series(300));
+    let pixels = |c: &HtmlCanvasElement| {
+        let ctx: CanvasRenderingContext2d =
+            c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+        ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64)
+            .unwrap()
+            .data()
+            .to_vec()
+    };
+    let without = export_charts(&info, &snap, &series, None, None);
+    let with = export_charts(&info, &snap, &series, None, Some(&kept));
+    for k in 0..2 {
+        assert_ne!(
+            pixels(&without[k].canvas),
+            pixels(&with[k].canvas),
+            "chart {k}"
+        );
+        assert_eq!(with[k].keys.last().unwrap().1, kept.label, "chart {k}");
+        assert_eq!(
+            with[k].canvas.get_attribute("data-kept").unwrap(),
+            kept.series.steps.len().to_string()
+        );
+        assert_eq!(without[k].canvas.get_attribute("data-kept").unwrap(), "0");
+    }
+    // the gradients chart does not show runs over time
+    assert_eq!(pixels(&without[2].canvas), pixels(&with[2].canvas));
+    assert!(with[2].keys.is_empty());
 }

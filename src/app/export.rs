@@ -50,7 +50,13 @@ pub fn export(kind: ExportKind, st: &AppState, series: &super::sim::Series) {
             }
         }
         ExportKind::PlotsPng => {
-            let charts = super::plots::export_charts(&st.info, &st.snap, series, st.scrub);
+            let charts = super::plots::export_charts(
+                &st.info,
+                &st.snap,
+                series,
+                st.scrub,
+                st.kept.as_deref(),
+            );
             if let Some(url) = plots_png(&charts) {
                 download_url(&format!("{base}.plots.png"), &url);
             }

@@ -903,7 +903,14 @@ impl App {
                                 </div>
                             </section>
                             <div class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
-                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} spread={st.playing} />
+                                <div class="kept-bar">
+                                    if st.kept.is_some() {
+                                        <button type="button" id="kept-clear" onclick={on_cmd.reform(|_| Cmd::KeepRun(false))}>{ text::KEEP_CLEAR }</button>
+                                    } else {
+                                        <button type="button" id="kept-pin" title={text::KEEP_HINT} onclick={on_cmd.reform(|_| Cmd::KeepRun(true))}>{ text::KEEP }</button>
+                                    }
+                                </div>
+                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} spread={st.playing} kept={st.kept.clone()} />
                             </div>
                         </div>
                         <div class="teach">

@@ -14,6 +14,7 @@ use yew::prelude::*;
 use super::graph_view::{NEG, POS};
 use super::palette;
 use super::sim::{short_id, GraphInfo, Kind, Series, Snap};
+use super::state::KeptRun;
 use super::text::{self, num, sci};
 
 /// The canvases' size in the HTML (before the first draw fits them to their box).
@@ -231,20 +232,56 @@ fn x_max(s: &Series) -> f64 {
     s.steps.last().copied().unwrap_or(0.0).max(10.0)
 }
 
+/// The x range of the live run and the kept one.
+fn x_max_with(s: &Series, kept: Option<&Series>) -> f64 {
+    kept.map_or(x_max(s), |k| x_max(s).max(x_max(k)))
+}
+
+/// The kept run's line (dashed, in the text colour, under the live curves), and the
+/// `data-kept` count of its points on the canvas (0 without one): what tests and tools read.
+fn draw_kept<DB: plotters::prelude::DrawingBackend>(
+    ch: &mut ChartContext<'_, DB, Cartesian2d<Axis, Axis>>,
+    canvas: &HtmlCanvasElement,
+    pts: Vec<(f64, f64)>,
+    colour: RGBColor,
+    k: f64,
+) -> Option<()> {
+    let _ = canvas.set_attribute("data-kept", &pts.len().to_string());
+    if pts.is_empty() {
+        return Some(());
+    }
+    ch.draw_series(DashedLineSeries::new(
+        pts,
+        px(6, k),
+        px(3, k),
+        ShapeStyle {
+            color: colour.mix(0.75),
+            filled: false,
+            stroke_width: lw(1.5, k),
+        },
+    ))
+    .ok()?;
+    Some(())
+}
+
 fn draw_energy(
     c: HtmlCanvasElement,
     cw: i32,
     s: &Series,
     loss: f64,
     hover: Option<usize>,
+    kept: Option<&Series>,
 ) -> Option<()> {
     let t = theme();
     let k = fit(&c, ASPECT, cw);
+    let canvas = c.clone();
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&t.bg).ok()?;
+    let kept_e = kept.map_or(&[][..], |r| &r.energy[..]);
     let (mut lo, mut hi) = s
         .energy
         .iter()
+        .chain(kept_e.iter().filter(|x| x.is_finite()))
         .fold((loss, loss), |(a, b), &e| (a.min(e), b.max(e)));
     if !(lo.is_finite() && hi.is_finite()) {
         return None;
@@ -252,10 +289,10 @@ fn draw_energy(
     let pad = ((hi - lo) * 0.08).max(1e-9 * (1.0 + hi.abs()));
     lo -= pad;
     hi += pad;
+    let xm = x_max_with(s, kept);
     let mut ch = chart_on(&root, k)
-        .build_cartesian_2d(Axis::lin(0.0, x_max(s)), Axis::lin(lo, hi))
+        .build_cartesian_2d(Axis::lin(0.0, xm), Axis::lin(lo, hi))
         .ok()?;
-    let xm = x_max(s);
     ch.configure_mesh()
         .light_line_style(t.grid)
         .max_light_lines(2)
@@ -280,6 +317,14 @@ fn draw_energy(
         },
     ))
     .ok()?;
+    let pts = kept.map_or(vec![], |r| {
+        r.steps
+            .iter()
+            .copied()
+            .zip(r.energy.iter().copied())
+            .collect()
+    });
+    draw_kept(&mut ch, &canvas, pts, t.fg, k)?;
     ch.draw_series(LineSeries::new(
         s.steps.iter().copied().zip(s.energy.iter().copied()),
         ShapeStyle {
@@ -304,9 +349,11 @@ fn draw_gap(
     s: &Series,
     info: &GraphInfo,
     hover: Option<usize>,
+    kept: Option<&Series>,
 ) -> Option<()> {
     let t = theme();
     let k = fit(&c, ASPECT, cw);
+    let canvas = c.clone();
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&t.bg).ok()?;
     let fl = |x: f64| {
@@ -316,15 +363,18 @@ fn draw_gap(
             LOG_FLOOR
         }
     };
+    let kept_o = kept.map_or(&[][..], |r| &r.overall[..]);
     let hi = s
         .overall
         .iter()
         .chain(s.nodes.iter().flatten())
+        .chain(kept_o)
         .fold(1e-12f64, |m, &x| m.max(fl(x)));
     let lo = s
         .overall
         .iter()
         .chain(s.nodes.iter().flatten())
+        .chain(kept_o)
         .filter(|x| **x > 0.0)
         .fold(hi, |m, &x| m.min(fl(x)));
     let lo = (lo.log10().floor() - 0.2).max(LOG_FLOOR.log10());
@@ -333,7 +383,7 @@ fn draw_gap(
     let floor = 10f64.powf(lo);
     let mut ch = chart_on(&root, k)
         .build_cartesian_2d(
-            Axis::lin(0.0, x_max(s)),
+            Axis::lin(0.0, x_max_with(s, kept)),
             Axis::log(10f64.powf(lo), 10f64.powf(hi)),
         )
         .ok()?;
@@ -349,6 +399,14 @@ fn draw_gap(
         .x_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .ok()?;
+    let pts = kept.map_or(vec![], |r| {
+        r.steps
+            .iter()
+            .copied()
+            .zip(r.overall.iter().map(|&y| fl(y).max(floor)))
+            .collect()
+    });
+    draw_kept(&mut ch, &canvas, pts, t.fg, k)?;
     for (c, series) in s.nodes.iter().enumerate() {
         let col = info
             .computed
@@ -502,6 +560,9 @@ pub struct PlotsProps {
     /// Paused, the first chart is drawn at once and the other two on the next frames.
     #[prop_or_default]
     pub spread: bool,
+    /// A run kept for comparison, drawn dashed under the live curves.
+    #[prop_or_default]
+    pub kept: Option<Rc<KeptRun>>,
 }
 
 /// Width (canvas px) of each chart in the PNG export: drawn as [`DESIGN_W`] CSS px at 3×,
@@ -522,6 +583,7 @@ pub fn export_charts(
     snap: &Snap,
     series: &Series,
     marker: Option<usize>,
+    kept: Option<&KeptRun>,
 ) -> Vec<ExportChart> {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return vec![];
@@ -534,9 +596,22 @@ pub fn export_charts(
     };
     // not laid out: `fit` keeps the size and scales the drawing to it (cw = 0)
     let mut out = vec![];
+    let t = theme();
+    let ks = kept.map(|r| &*r.series);
+    // the kept run's key (a dash in the text colour), on the two charts that draw it
+    let kept_keys = || -> Vec<(String, String)> {
+        kept.map(|r| {
+            (
+                format!("rgb({},{},{})", t.fg.0, t.fg.1, t.fg.2),
+                r.label.clone(),
+            )
+        })
+        .into_iter()
+        .collect()
+    };
     if let Some(c) = canvas() {
-        draw_energy(c.clone(), 0, series, snap.loss, None);
-        mark(&c, 0, marker, series);
+        draw_energy(c.clone(), 0, series, snap.loss, None, ks);
+        mark(&c, 0, marker, series, ks);
         let caption = format!(
             "{}  (dashed: loss L = {})",
             text::PLOT_ENERGY,
@@ -545,13 +620,12 @@ pub fn export_charts(
         out.push(ExportChart {
             canvas: c,
             caption,
-            keys: vec![],
+            keys: kept_keys(),
         });
     }
     if let Some(c) = canvas() {
-        draw_gap(c.clone(), 0, series, info, None);
-        mark(&c, 0, marker, series);
-        let t = theme();
+        draw_gap(c.clone(), 0, series, info, None, ks);
+        mark(&c, 0, marker, series, ks);
         let mut keys = vec![(
             format!("rgb({},{},{})", t.fg.0, t.fg.1, t.fg.2),
             "overall".to_string(),
@@ -561,6 +635,7 @@ pub fn export_charts(
             let col = palette::node_colour_in(n.colour, t.dark).to_string();
             (col, short_id(&n.id))
         }));
+        keys.extend(kept_keys());
         out.push(ExportChart {
             canvas: c,
             caption: text::PLOT_GAP.to_string(),
@@ -602,7 +677,7 @@ fn next_frame(jobs: Vec<Box<dyn FnOnce()>>, gen: Rc<std::cell::Cell<u64>>, mine:
 }
 
 /// Index of the recorded point nearest the mouse, from the canvas x.
-fn nearest(e: &MouseEvent, s: &Series) -> Option<usize> {
+fn nearest(e: &MouseEvent, s: &Series, kept: Option<&Series>) -> Option<usize> {
     let c: HtmlCanvasElement = e.target_dyn_into()?;
     // in CSS pixels, like the chart geometry
     let cw = c.client_width().max(1) as f64;
@@ -610,7 +685,11 @@ fn nearest(e: &MouseEvent, s: &Series) -> Option<usize> {
     let left = (MARGIN + YLAB) as f64;
     let right = cw - MARGIN_RIGHT as f64;
     let frac = ((x - left) / (right - left)).clamp(0.0, 1.0);
-    let step = frac * x_max(s);
+    nearest_step(s, frac * x_max_with(s, kept))
+}
+
+/// Index of the point of `s` nearest iteration `step`.
+fn nearest_step(s: &Series, step: f64) -> Option<usize> {
     let k = s.steps.partition_point(|&v| v < step);
     let cand = [k.saturating_sub(1), k.min(s.steps.len().saturating_sub(1))];
     cand.into_iter()
@@ -623,13 +702,19 @@ fn nearest(e: &MouseEvent, s: &Series) -> Option<usize> {
 }
 
 /// Replay marker: a vertical line at the scrubbed tick (same x mapping as the charts).
-fn mark(c: &HtmlCanvasElement, cw: i32, marker: Option<usize>, series: &Series) {
+fn mark(
+    c: &HtmlCanvasElement,
+    cw: i32,
+    marker: Option<usize>,
+    series: &Series,
+    kept: Option<&Series>,
+) {
     if let Some(k) = marker {
         // the chart was just drawn, so this only reads the scale back
         let s = fit(c, ASPECT, cw);
         let left = px(MARGIN + YLAB, s) as f64;
         let right = (c.width() as i32 - px(MARGIN_RIGHT, s)) as f64;
-        let x = left + (k as f64 / x_max(series)).clamp(0.0, 1.0) * (right - left);
+        let x = left + (k as f64 / x_max_with(series, kept)).clamp(0.0, 1.0) * (right - left);
         let bottom = (c.height() as i32 - px(MARGIN + XLAB, s)) as f64;
         super::replay::draw_marker(c, x, px(MARGIN, s) as f64, bottom, s);
     }
@@ -666,7 +751,9 @@ pub fn plots(p: &PlotsProps) -> Html {
         let (marker, spread) = (p.marker, p.spread);
         let gen = gen.borrow().clone();
         let (cw, width) = (cw.clone(), cw.get());
-        use_effect_with((p.series.clone(), p.snap.clone(), h, width), move |_| {
+        let kept = p.kept.clone();
+        let deps = (p.series.clone(), p.snap.clone(), h, width, p.kept.clone());
+        use_effect_with(deps, move |_| {
             let h = h.filter(|&k| k < series.steps.len());
             let timed = |f: Box<dyn FnOnce()>| -> Box<dyn FnOnce()> {
                 Box::new(move || {
@@ -676,12 +763,14 @@ pub fn plots(p: &PlotsProps) -> Html {
                 })
             };
             let (s2, snap2, cw2) = (series.clone(), snap.clone(), cw.clone());
+            let kept2 = kept.clone();
             let jobs: Vec<Box<dyn FnOnce()>> = vec![
                 timed(Box::new(move || {
                     if let Some(c) = energy.cast::<HtmlCanvasElement>() {
                         let w = css_width(&cw2, &c);
-                        draw_energy(c.clone(), w, &s2, snap2.loss, h);
-                        mark(&c, w, marker, &s2);
+                        let k = kept2.as_ref().map(|r| &*r.series);
+                        draw_energy(c.clone(), w, &s2, snap2.loss, h, k);
+                        mark(&c, w, marker, &s2, k);
                     }
                 })),
                 timed(Box::new({
@@ -689,8 +778,9 @@ pub fn plots(p: &PlotsProps) -> Html {
                     move || {
                         if let Some(c) = gap.cast::<HtmlCanvasElement>() {
                             let w = css_width(&cw, &c);
-                            draw_gap(c.clone(), w, &series, &info, h);
-                            mark(&c, w, marker, &series);
+                            let k = kept.as_ref().map(|r| &*r.series);
+                            draw_gap(c.clone(), w, &series, &info, h, k);
+                            mark(&c, w, marker, &series, k);
                         }
                     }
                 })),
@@ -722,8 +812,10 @@ pub fn plots(p: &PlotsProps) -> Html {
     }
     let onmove = {
         let hover = hover.clone();
-        let series = p.series.clone();
-        Callback::from(move |e: MouseEvent| hover.set(nearest(&e, &series)))
+        let (series, kept) = (p.series.clone(), p.kept.clone());
+        Callback::from(move |e: MouseEvent| {
+            hover.set(nearest(&e, &series, kept.as_ref().map(|r| &*r.series)))
+        })
     };
     let onleave = {
         let hover = hover.clone();
@@ -748,6 +840,19 @@ pub fn plots(p: &PlotsProps) -> Html {
                     ));
                 }
             }
+            if let Some(r) = &p.kept {
+                let ks = &r.series;
+                if let Some(j) = nearest_step(ks, s.steps[k]) {
+                    t.push_str(&format!(
+                        " · {} at {}: F = {}, {} = {}",
+                        r.label,
+                        ks.steps[j],
+                        num(ks.energy[j]),
+                        text::GAP_OVERALL,
+                        sci(ks.overall[j])
+                    ));
+                }
+            }
             t
         }
         None => text::HOVER_HINT.to_string(),
@@ -756,15 +861,20 @@ pub fn plots(p: &PlotsProps) -> Html {
         let n = &p.info.nodes[i];
         html! { <span class="key"><i style={format!("background:{}", palette::node_colour_css(n.colour))}></i>{ short_id(&n.id) }</span> }
     });
+    let kept_key = p.kept.as_ref().map(|r| {
+        html! {
+            <span class="key kept-key"><i class="kept"></i>{ r.label.clone() }</span>
+        }
+    });
     html! {
         <section class="plots" aria-label="Live plots">
             <figure class="plot">
-                <figcaption>{ text::PLOT_ENERGY }<span class="muted">{ format!("  (dashed: loss L = {})", num(p.snap.loss)) }</span></figcaption>
+                <figcaption>{ text::PLOT_ENERGY }<span class="muted">{ format!("  (dashed: loss L = {})", num(p.snap.loss)) }</span>{ kept_key.clone() }</figcaption>
                 <canvas id="plot-energy" ref={energy} width={W.to_string()} height={H.to_string()}
                     onmousemove={onmove.clone()} onmouseleave={onleave.clone()} role="img" aria-label={text::PLOT_ENERGY}></canvas>
             </figure>
             <figure class="plot">
-                <figcaption>{ text::PLOT_GAP }<span class="keys"><span class="key"><i class="overall"></i>{ "overall" }</span>{ for legend }</span></figcaption>
+                <figcaption>{ text::PLOT_GAP }<span class="keys"><span class="key"><i class="overall"></i>{ "overall" }</span>{ for legend }{ kept_key }</span></figcaption>
                 <canvas id="plot-gap" ref={gap} width={W.to_string()} height={H.to_string()}
                     onmousemove={onmove} onmouseleave={onleave} role="img" aria-label={text::PLOT_GAP}></canvas>
             </figure>

@@ -42,6 +42,8 @@ pub enum Cmd {
     LearnStep,
     /// The learning step's rate `α`.
     SetLearnRate(f64),
+    /// Keep the current run's curves as a faint comparison in the plots (`None`: drop it).
+    KeepRun(bool),
     /// Colour theme of the page (the toggle in the chrome, or an embed's `theme=`).
     SetTheme(Theme),
     /// Show the node values as an accessible table instead of the picture.
@@ -56,6 +58,13 @@ pub enum Cmd {
     Export(super::export::ExportKind),
     /// Slow motion (see `slowmo`).
     Slow(super::slowmo::SlowCmd),
+}
+
+/// A run kept for comparison: its curves and what it was (variant and rate).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeptRun {
+    pub label: String,
+    pub series: Rc<Series>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +112,8 @@ pub struct AppState {
     /// The learning step's rate `α`, and what the last step did (cleared with a new graph).
     pub lr: f64,
     pub learned: Option<Rc<LearnReport>>,
+    /// A kept run drawn faintly under the live curves (same graph; dropped with a new graph).
+    pub kept: Option<Rc<KeptRun>>,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
     /// Slow motion, while walking through one relaxation.
@@ -154,6 +165,7 @@ impl AppState {
             scale: ColourScale::Node,
             lr: LR_DEFAULT,
             learned: None,
+            kept: None,
             slow: None,
             debt: 0.0,
             file,
@@ -211,6 +223,7 @@ impl AppState {
                 | Cmd::SetSpeed(_)
                 | Cmd::SetScale(_)
                 | Cmd::SetLearnRate(_)
+                | Cmd::KeepRun(_)
                 | Cmd::DismissAlert
                 | Cmd::Pause
                 | Cmd::Export(_)
@@ -351,6 +364,7 @@ impl AppState {
                         self.preset = key;
                         self.eta = self.sim.eta();
                         self.learned = None;
+                        self.kept = None;
                         self.alert = None;
                         self.status = Status::Idle;
                         self.refresh();
@@ -372,6 +386,21 @@ impl AppState {
                     return true;
                 }
                 self.lr = lr;
+                true
+            }
+            Cmd::KeepRun(keep) => {
+                self.kept = None;
+                if keep {
+                    let series = self.fresh_series();
+                    if series.steps.len() < 2 {
+                        self.alert = Some(text::KEEP_EMPTY.into());
+                    } else {
+                        self.kept = Some(Rc::new(KeptRun {
+                            label: text::kept_label(&self.variant, self.eta, self.uses_rate()),
+                            series,
+                        }));
+                    }
+                }
                 true
             }
             Cmd::LearnStep => {
@@ -413,6 +442,7 @@ impl AppState {
                         self.file_for = self.info.clone();
                         self.preset = text_teach::CUSTOM_KEY.to_string();
                         self.learned = None;
+                        self.kept = None;
                         self.alert = None;
                         self.forget_replay();
                         self.status = Status::Idle;

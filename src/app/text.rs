@@ -119,6 +119,20 @@ pub fn bad_preset(key: &str, err: &str) -> String {
     format!("The graph “{key}” could not be loaded ({err}); the previous graph is kept.")
 }
 
+pub const KEEP: &str = "Keep this run for comparison";
+pub const KEEP_HINT: &str = "Draw this run's energy and overall gap faintly under the next runs (change the variant, the rate or the data, then run again)";
+pub const KEEP_CLEAR: &str = "Clear comparison";
+pub const KEEP_EMPTY: &str = "There is no run to keep yet: play, step or relax first.";
+
+/// The kept run's name in the plot keys: its variant, and its rate where the variant has one.
+pub fn kept_label(variant: &str, eta: f64, uses_rate: bool) -> String {
+    if uses_rate {
+        format!("kept: {}, η {}", variant_label(variant), num(eta))
+    } else {
+        format!("kept: {}", variant_label(variant))
+    }
+}
+
 pub fn bad_learn_rate() -> String {
     format!("{LEARN_RATE} must be a positive number; the previous value is kept.")
 }
