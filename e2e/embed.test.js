@@ -75,6 +75,20 @@ test('the demo page loads two embeds that size themselves, obey the host and tal
   await w1.waitForFunction(() => /α = 0\.2/.test(document.querySelector('#learn-result').textContent));
   await post(page, 'w1', { type: 'learn', rate: -1 });
   await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'error' && /Learning rate/.test(e.message)));
+  // the host lights nodes (the rest dimmed, like the locality lens) and turns it off again
+  await post(page, 'w1', { type: 'highlight', nodes: ['y2', 't'] });
+  await w1.waitForFunction(() => document.querySelector('svg#graph').classList.contains('lens-on'));
+  assert.deepEqual(await w1.$$eval('g.node.lens-focus', (g) => g.map((n) => n.getAttribute('data-id')).sort()), ['t', 'y2']);
+  assert.ok(await w1.$('g.node[data-id="y0"].lens-dim'));
+  await post(page, 'w1', { type: 'highlight', nodes: ['nope'] });
+  await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'error' && /'nope'/.test(e.message)));
+  assert.equal(await w1.$$eval('g.node.lens-focus', (g) => g.length), 2, 'a bad name changes nothing');
+  await post(page, 'w1', { type: 'highlight', nodes: [] });
+  await w1.waitForFunction(() => !document.querySelector('svg#graph').classList.contains('lens-on'));
+  // the reader picks a node: the host hears which
+  await w1.click('g.node[data-id="y3"] .card');
+  await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'select' && e.node === 'y3'));
+  await w1.press('body', 'Escape');
   await post(page, 'w1', { type: 'goto', tick: 12 });
   await w1.waitForFunction(() => window.__pc.step === 12);
   // the fragment follows (replaceState), and the "open" link with it

@@ -8,12 +8,13 @@
 //! { ns: "pc-playground", v: 1, type: "step", n: 5 }
 //! { ns: "pc-playground", v: 1, type: "goto", tick: 40 }             // reset, then run to tick 40
 //! { ns: "pc-playground", v: 1, type: "learn", rate: 0.1 }           // one learning step (rate optional)
+//! { ns: "pc-playground", v: 1, type: "highlight", nodes: ["y2"] }   // light nodes, dim the rest ([]: off)
 //! { ns: "pc-playground", v: 1, type: "set", variant: "strict", rate: 0.2, preset: "chain",
 //!   speed: 60, inputs: { x: 1.5, W1: [0.1, 0.2] }, target: [1] }   // every field optional
 //! ```
 //! Widget → host (`window.parent.postMessage(event, "*")`), each with `ns`, `v` and `id`:
 //! `ready {iteration, preset, variant, rate}`, `tick {iteration, energy, gap}` (at most 10/s),
-//! `settled {iteration, gap}`, `error {message}`, `height {height}`.
+//! `settled {iteration, gap}`, `select {node, unit}`, `error {message}`, `height {height}`.
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,11 @@ pub enum Command {
         #[serde(default)]
         rate: Option<f64>,
     },
+    /// Light these nodes (by id) and dim the rest, like the locality lens; `[]` turns it off.
+    Highlight {
+        #[serde(default)]
+        nodes: Vec<String>,
+    },
     Set(SetArgs),
 }
 
@@ -115,6 +121,11 @@ pub enum Event {
     Settled {
         iteration: usize,
         gap: f64,
+    },
+    /// The reader clicked (or tapped, or pressed Enter on) a node: its id and the unit.
+    Select {
+        node: String,
+        unit: usize,
     },
     Error {
         message: String,
@@ -179,8 +190,17 @@ pub fn header(d: &Doc, n: &Node) -> Result<Header, JsonError> {
 
 /// The command as `Command`'s serde derive reads it: internally tagged by `type`.
 pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
-    const TYPES: [&str; 9] = [
-        "play", "pause", "reset", "relax", "ping", "step", "goto", "learn", "set",
+    const TYPES: [&str; 10] = [
+        "play",
+        "pause",
+        "reset",
+        "relax",
+        "ping",
+        "step",
+        "goto",
+        "learn",
+        "highlight",
+        "set",
     ];
     let Value::Obj(members) = &n.value else {
         return Err(d.invalid_type(n, "internally tagged enum Command"));
@@ -225,6 +245,22 @@ pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
             Command::Learn {
                 rate: d.option(f[0], |x| d.f64(x))?,
             }
+        }
+        "highlight" => {
+            let f = d.fields(n, &["nodes"], false, "struct variant Command::Highlight")?;
+            let nodes = match f[0] {
+                Some(x) => {
+                    let Value::Arr(items) = &x.value else {
+                        return Err(d.invalid_type(x, "a sequence"));
+                    };
+                    items
+                        .iter()
+                        .map(|i| d.string(i))
+                        .collect::<Result<Vec<_>, _>>()?
+                }
+                None => vec![],
+            };
+            Command::Highlight { nodes }
         }
         "set" => {
             const KEYS: [&str; 6] = ["preset", "variant", "rate", "speed", "inputs", "target"];
@@ -324,6 +360,16 @@ mod tests {
             p(r#"{"ns":"pc-playground","v":1,"type":"learn"}"#),
             Ok(Command::Learn { rate: None })
         );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"highlight","nodes":["y2","t"]}"#),
+            Ok(Command::Highlight {
+                nodes: vec!["y2".into(), "t".into()]
+            })
+        );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"highlight"}"#),
+            Ok(Command::Highlight { nodes: vec![] })
+        );
         let set = p(
             r#"{"ns":"pc-playground","v":1,"type":"set","variant":"strict","rate":0.2,"inputs":{"x":1.5,"W":[1,2]},"extra":true}"#,
         )
@@ -361,6 +407,8 @@ mod tests {
             r#"{"ns":"pc-playground","v":1,"type":"set","rate":"fast"}"#,
             r#"{"ns":"pc-playground","v":1,"type":"goto"}"#,
             r#"{"ns":"pc-playground","v":1,"type":"learn","rate":"slow"}"#,
+            r#"{"ns":"pc-playground","v":1,"type":"highlight","nodes":"y2"}"#,
+            r#"{"ns":"pc-playground","v":1,"type":"highlight","nodes":[3]}"#,
         ] {
             assert!(matches!(p(bad), Err(Reject::Malformed(_))), "{bad}");
         }
@@ -376,5 +424,13 @@ mod tests {
         .unwrap();
         assert_eq!(e["type"], "tick");
         assert_eq!(e["iteration"], 3);
+        let e = serde_json::to_value(Event::Select {
+            node: "y3".into(),
+            unit: 0,
+        })
+        .unwrap();
+        assert_eq!(e["type"], "select");
+        assert_eq!(e["node"], "y3");
+        assert_eq!(e["unit"], 0);
     }
 }

@@ -219,6 +219,14 @@ impl Hub {
         }
     }
 
+    /// Tell the host page which node the reader picked (`select`).
+    pub fn selected(&self, node: &str, unit: usize) {
+        self.post(&Event::Select {
+            node: node.to_string(),
+            unit,
+        });
+    }
+
     pub fn embed(&self) -> bool {
         self.link.view.embed
     }
@@ -489,6 +497,23 @@ impl Hub {
                 if let Some(message) = st.alert.clone() {
                     self.post(&Event::Error { message });
                 }
+            }
+            Command::Highlight { nodes } => {
+                let mut lit = Vec::with_capacity(nodes.len());
+                for id in &nodes {
+                    match st.info.nodes.iter().position(|n| &n.id == id) {
+                        Some(i) => lit.push(i),
+                        None => {
+                            self.post(&Event::Error {
+                                message: format!(
+                                    "The `highlight` message names the node '{id}', which this graph does not have; nothing was highlighted."
+                                ),
+                            });
+                            return;
+                        }
+                    }
+                }
+                st.highlight = lit;
             }
             Command::Goto { tick } => {
                 // no recorded replay here: reset and run forward to the tick

@@ -449,6 +449,9 @@ impl App {
     ) {
         self.focus = Some((i, k));
         self.pinned = Some((i, k));
+        if let Some(n) = info.nodes.get(i) {
+            self.hub.selected(&n.id, k);
+        }
         if info
             .nodes
             .get(i)
@@ -825,6 +828,9 @@ impl App {
         let lens = match (self.focus, st.slow.as_ref()) {
             (Some((i, _)), _) if card.is_some() => Some(Rc::new(hover::lens_for(&st.info, i))),
             (_, Some(sl)) => Some(Rc::new(slowmo::lens(st, sl))),
+            _ if !st.highlight.is_empty() => {
+                Some(Rc::new(hover::lens_of_sets(&st.info, &st.highlight, &[])))
+            }
             _ => None,
         };
         let overlay = self

@@ -114,6 +114,8 @@ pub struct AppState {
     pub learned: Option<Rc<LearnReport>>,
     /// A kept run drawn faintly under the live curves (same graph; dropped with a new graph).
     pub kept: Option<Rc<KeptRun>>,
+    /// Nodes lit by the host page (`highlight` message), the rest dimmed; empty: none.
+    pub highlight: Vec<usize>,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
     /// Slow motion, while walking through one relaxation.
@@ -166,6 +168,7 @@ impl AppState {
             lr: LR_DEFAULT,
             learned: None,
             kept: None,
+            highlight: vec![],
             slow: None,
             debt: 0.0,
             file,
@@ -365,6 +368,7 @@ impl AppState {
                         self.eta = self.sim.eta();
                         self.learned = None;
                         self.kept = None;
+                        self.highlight.clear();
                         self.alert = None;
                         self.status = Status::Idle;
                         self.refresh();
@@ -443,6 +447,7 @@ impl AppState {
                         self.preset = text_teach::CUSTOM_KEY.to_string();
                         self.learned = None;
                         self.kept = None;
+                        self.highlight.clear();
                         self.alert = None;
                         self.forget_replay();
                         self.status = Status::Idle;

@@ -4,7 +4,7 @@
   'use strict';
   var log = (window.__demoEvents = []);
   window.PCEmbed.on(function (ev, frame) {
-    if (ev.type !== 'height') log.push({ frame: frame.id, type: ev.type, iteration: ev.iteration, message: ev.message });
+    if (ev.type !== 'height') log.push({ frame: frame.id, type: ev.type, iteration: ev.iteration, message: ev.message, node: ev.node });
     if (log.length > 500) log.shift();
   });
   var active = null;

@@ -54,7 +54,7 @@
   });
 
   window.PCEmbed = {
-    /** Send a command ("play", "pause", "step", "reset", "relax", "set", "goto", "learn", "ping"). */
+    /** Send a command ("play", "pause", "step", "reset", "relax", "set", "goto", "learn", "highlight", "ping"). */
     send: function (frame, type, args) {
       var msg = { ns: NS, v: V, type: type };
       if (args) for (var k in args) if (Object.prototype.hasOwnProperty.call(args, k)) msg[k] = args[k];
