@@ -156,6 +156,32 @@ test('lazy start: an embed below the fold waits, plays when scrolled into view a
   assert.deepEqual(errors, []);
 });
 
+test('one tag: <pc-playground> writes a sandboxed lazy iframe from its attributes, sized and driven like the others', async () => {
+  const { page, errors } = await openPage(browser, `${server.url}host/demo.html`);
+  const el = await page.waitForSelector('pc-playground#w3 iframe', { state: 'attached' });
+  assert.equal(await el.getAttribute('sandbox'), 'allow-scripts allow-popups allow-popups-to-escape-sandbox');
+  assert.equal(await el.getAttribute('loading'), 'lazy');
+  const src = await el.getAttribute('src');
+  assert.equal(new URL(src).pathname, new URL(`${server.url}index.html`).pathname, 'the playground next to host/');
+  assert.match(src, /#v=1&embed=1&p=chain&play=0&panels=graph,controls&hide=preset,explain&id=w3$/);
+  await el.scrollIntoViewIfNeeded();
+  const f = await el.contentFrame();
+  await f.waitForFunction(() => window.__pc && document.querySelector('g.node'), null, { timeout: 20000 });
+  assert.equal(await f.evaluate(() => window.__pc.preset), 'chain');
+  // the host's API takes the element itself
+  await page.evaluate(() => window.PCEmbed.send(document.getElementById('w3'), 'step', { n: 3 }));
+  await f.waitForFunction(() => window.__pc.step === 3);
+  // auto-height: the iframe takes its content's height (the element asked for 420 px first)
+  for (let i = 0; ; i++) {
+    const inner = await f.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+    const outer = await el.evaluate((e) => e.getBoundingClientRect().height);
+    if (Math.abs(inner - outer) <= 2 && outer !== 420) break;
+    if (i > 60) assert.fail(`height ${outer} never matched ${inner}`);
+    await page.waitForTimeout(50);
+  }
+  assert.deepEqual(errors, []);
+});
+
 test('embed mode themes: light, dark and transparent', async () => {
   for (const [name, frag, scheme] of [
     ['embed-light', 'embed=1&theme=light&panels=graph,plots', 'dark'],
