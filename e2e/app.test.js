@@ -287,10 +287,16 @@ test('wide graphs: "Readable size" draws the numbers legibly and scrolls sideway
   });
   assert.ok(rowY < 1.5, `h1's ring on its row (off by ${rowY} px)`);
   await shot(page, 'zoomed-rnn3');
+  // the link keeps it: a copied address opens at the readable size
+  await page.waitForFunction(() => /&zoom=1/.test(location.hash));
+  const again = await openPage(browser, `${server.url}${await page.evaluate(() => location.hash)}`, { reducedMotion: 'reduce' });
+  await again.page.waitForSelector('#zoom-toggle[aria-pressed="true"]');
+  await again.page.context().close();
   await page.click('#zoom-toggle');
   await page.waitForFunction(() => document.querySelector('#zoom-toggle').getAttribute('aria-pressed') === 'false');
   const back = await look();
   assert.ok(!back.scrolls && back.aligned, `fitted again: ${JSON.stringify(back)}`);
+  assert.ok(!(await page.evaluate(() => location.hash)).includes('zoom'), 'and the link forgets it');
   assert.deepEqual(errors, []);
   await page.context().close();
 });

@@ -162,6 +162,9 @@ pub struct View {
     pub panels: Panels,
     pub theme: Theme,
     pub transparent: bool,
+    /// A wide graph drawn at a readable size, scrolling sideways (`zoom=1`; the graph head's
+    /// "Readable size").
+    pub zoom: bool,
     /// Controls hidden for a lesson (`rate`, `variant`, …; the app decides which names exist).
     pub hide: Vec<String>,
     /// Instance id echoed in postMessage events.
@@ -338,6 +341,9 @@ pub fn encode(l: &Link) -> String {
     if v.transparent {
         parts.push("bg=transparent".into());
     }
+    if v.zoom {
+        parts.push("zoom=1".into());
+    }
     if !v.hide.is_empty() {
         parts.push(format!("hide={}", list(&v.hide)));
     }
@@ -362,9 +368,9 @@ fn list(v: &[String]) -> String {
 // decode
 
 /// Keys this decoder understands (v1).
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 18] = [
     "v", "p", "g", "var", "eta", "speed", "in", "t", "scale", "play", "embed", "panels", "theme",
-    "bg", "hide", "id", "origin",
+    "bg", "zoom", "hide", "id", "origin",
 ];
 
 fn flag(v: Option<&str>) -> Option<bool> {
@@ -610,6 +616,17 @@ fn decode_view<'a>(get: &Getter<'a>, problem: &mut Option<String>) -> View {
             )),
         }
     }
+    if let Some(z) = get("zoom") {
+        match flag(z) {
+            Some(b) => v.zoom = b,
+            None => report(notice(
+                "zoom flag",
+                z.unwrap_or(""),
+                "is not 0 or 1",
+                "fitting the graph to the panel",
+            )),
+        }
+    }
     if let Some(h) = get("hide") {
         v.hide = h
             .unwrap_or("")
@@ -664,6 +681,7 @@ mod tests {
                 },
                 theme: Theme::Dark,
                 transparent: true,
+                zoom: true,
                 hide: vec!["rate".into(), "variant".into()],
                 id: Some("w1".into()),
                 origins: vec![
@@ -682,6 +700,16 @@ mod tests {
         let d = decode(&format!("#{f}"));
         assert_eq!(d.notice, None);
         assert_eq!(d.link, l);
+    }
+
+    #[test]
+    fn zoom_is_a_view_flag() {
+        let d = decode("v=1&p=rnn3&zoom=1");
+        assert!(d.link.view.zoom && d.notice.is_none());
+        assert_eq!(encode(&d.link), "v=1&p=rnn3&zoom=1");
+        let d = decode("v=1&zoom=maybe");
+        assert!(!d.link.view.zoom);
+        assert!(d.notice.unwrap().contains("zoom flag"));
     }
 
     #[test]

@@ -227,6 +227,17 @@ impl Hub {
         });
     }
 
+    /// The link's "Readable size" (`zoom=1`).
+    pub fn zoom(&self) -> bool {
+        self.link.view.zoom
+    }
+
+    /// The reader pressed "Readable size": the link follows.
+    pub fn set_zoom(&mut self, st: &AppState, zoom: bool) {
+        Rc::make_mut(&mut self.link).view.zoom = zoom;
+        self.after_change(st);
+    }
+
     pub fn embed(&self) -> bool {
         self.link.view.embed
     }

@@ -642,7 +642,7 @@ impl Component for App {
             seen,
             system_dark: a11y::system_dark(),
             narrow: a11y::narrow(),
-            zoom: false,
+            zoom: hub.zoom(),
             applied_theme: None,
             _watches: watches.into_iter().flatten().collect(),
             hub,
@@ -771,9 +771,13 @@ impl App {
                 self.narrow = n;
                 changed
             }
-            Msg::Zoom(z) => std::mem::replace(&mut self.zoom, z) != z,
+            Msg::Zoom(z) => {
+                self.hub.set_zoom(&self.st, z);
+                std::mem::replace(&mut self.zoom, z) != z
+            }
             Msg::Embed(m) => {
                 let changed = self.hub.handle(&mut self.st, m);
+                self.zoom = self.hub.zoom();
                 self.target = Rc::new(self.st.sim.target());
                 self.sync_shown();
                 self.publish();
