@@ -36,6 +36,10 @@ test('first screen: the paper graph relaxes by itself and the input-side error a
   assert.match(await page.textContent('#variant-explain'), /Fixed prediction/);
   const bp = num(await nodeAttr(page, 'y1', 'data-bp'));
   const e0 = num(await nodeAttr(page, 'y1', 'data-eps'));
+  // at the start only the output's error equals backprop: only its check shows
+  const vis = (id) => page.$eval(`g.node[data-id="${id}"] .match`, (p) => getComputedStyle(p).visibility);
+  assert.equal(await vis('y4'), 'visible');
+  assert.equal(await vis('y1'), 'hidden');
   await page.waitForFunction(() => window.__pc && window.__pc.step >= 40, null, { timeout: 10000 });
   const e1 = num(await nodeAttr(page, 'y1', 'data-eps'));
   assert.ok(Math.abs(e1 - bp) < Math.abs(e0 - bp), `ε_y1 moved toward δ: ${e0} → ${e1} (δ = ${bp})`);
@@ -80,6 +84,9 @@ test('Z-IL on a levelled preset is exact when finished', async () => {
   assert.equal(await page.getAttribute('#status', 'data-status'), 'finished');
   const gap = Number.parseFloat(await page.textContent('#gap-overall'));
   assert.ok(Number.isFinite(gap) && gap < 1e-9, `#gap-overall = ${gap}`);
+  // every node shows its check (PC equals backprop there), drawn by the stylesheet
+  const checks = await page.$$eval('g.node', (gs) => gs.map((g) => [g.getAttribute('data-match'), getComputedStyle(g.querySelector('.match')).visibility]));
+  assert.ok(checks.length > 3 && checks.every(([m, v]) => m === '1' && v === 'visible'), JSON.stringify(checks));
   await shot(page, 'zil-diamond');
   assert.deepEqual(errors, []);
 });

@@ -312,3 +312,36 @@ fn colour_scales_per_node_per_layer_and_global() {
     assert_ne!(layer, own);
     assert_ne!(layer, global);
 }
+
+#[wasm_bindgen_test]
+async fn a_node_shows_its_check_exactly_when_pc_equals_backprop_there() {
+    let root = mount().await;
+    // (the check's visibility follows data-match in the stylesheet: e2e checks that)
+    let matched = |id: &str| {
+        let g = q(&root, &format!("g.node[data-id='{id}']"));
+        assert!(
+            g.query_selector("path.match").unwrap().is_some(),
+            "{id} has a check"
+        );
+        g.get_attribute("data-match").unwrap()
+    };
+    // step 0: the output's error already equals backprop; the hidden nodes' errors are 0
+    assert_eq!(matched("y4"), "1");
+    assert_eq!(matched("y1"), "0");
+    assert_eq!(matched("th"), "0");
+    // Z-IL is exact after D = 3 ticks on this levelled graph: every node matches
+    let sel: HtmlSelectElement = q(&root, "#variant").dyn_into().unwrap();
+    sel.set_value("zil");
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    sel.dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    settle().await;
+    for _ in 0..3 {
+        click(&root, "#step");
+        settle().await;
+    }
+    for id in ["y0", "th", "y1", "y2", "y3", "t", "s", "y4"] {
+        assert_eq!(matched(id), "1", "{id}");
+    }
+}

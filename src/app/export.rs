@@ -318,6 +318,8 @@ struct Standalone {
     rings: Vec<Element>,
     edges: Vec<Element>,
     nums: Vec<Element>,
+    /// Per node, its "matched" check (`g.node .match`).
+    checks: Vec<Element>,
     /// The computed `color` of the marks layer (what the quiet edges' `currentColor` is).
     ink: String,
 }
@@ -367,6 +369,7 @@ fn standalone(svg: &Element, marks: Option<&Element>) -> Option<Standalone> {
     };
     // the moving parts, found by class before the classes are stripped
     let nums = all(&copy, "g.node text.num");
+    let checks = all(&copy, "g.node .match");
     let (mut discs, mut rings, mut edges, mut ink) = (vec![], vec![], vec![], String::new());
     inline(svg, &copy);
     inline_all(svg, &copy)?;
@@ -417,6 +420,7 @@ fn standalone(svg: &Element, marks: Option<&Element>) -> Option<Standalone> {
         rings,
         edges,
         nums,
+        checks,
         ink,
     })
 }
@@ -477,6 +481,7 @@ pub fn animated_svg(
         || first.rings.len() != b.rings.len()
         || first.edges.len() != b.edges.len()
         || first.nums.len() != b.nums.len()
+        || first.matched.len() != b.checks.len()
     {
         return None;
     }
@@ -545,6 +550,12 @@ pub fn animated_svg(
             frames.iter().map(|f| f.edges[d][1].clone()).collect(),
             false,
         );
+    }
+    for (d, el) in b.checks.iter().enumerate() {
+        let shown = |f: &super::graph_view::MarkFrame| {
+            if f.matched[d] { "visible" } else { "hidden" }.to_string()
+        };
+        animate(el, "visibility", frames.iter().map(shown).collect(), true);
     }
     // texts cannot be animated: one copy per run of equal text, shown during its run
     let show = |el: &Element, from: usize, to: usize| {

@@ -173,7 +173,7 @@ pub struct Painter {
     /// snapshot, so they match the rest of a render at once: Yew 0.23 may yield to the
     /// browser between a render and its effects. While playing, the painter writes the newer
     /// text snapshots into them.
-    node_els: Vec<(web_sys::Element, [String; 4])>,
+    node_els: Vec<(web_sys::Element, [String; 5])>,
     /// Per unit (the order of `units`): the backprop ring and its radius last written.
     rings: Vec<(web_sys::Element, String)>,
     /// The graph and the colour-scale choice of the last render (for the scales).
@@ -262,11 +262,12 @@ impl Painter {
         }
         // the numbers behind the picture, for tests and tools (no layout, no paint)
         for ((el, last), s) in self.node_els.iter_mut().zip(&snap.nodes) {
-            let [v, eps, bp, gap] = last;
+            let [v, eps, bp, gap, matched] = last;
             put(el, v, "data-v", join(&s.v));
             put(el, eps, "data-eps", join(&s.est));
             put(el, bp, "data-bp", join(&s.bp));
             put(el, gap, "data-gap", full(s.gap));
+            put(el, matched, "data-match", matched_attr(s).to_string());
         }
         let texts = nums_of(&self.num_plan, snap);
         for ((el, last), t) in self.nums.iter_mut().zip(texts) {
@@ -346,6 +347,7 @@ impl Painter {
                 .map(|&to| edge_attrs(&est, &scales, to))
                 .collect(),
             nums: nums_of(&self.num_plan, snap).collect(),
+            matched: snap.nodes.iter().map(NodeSnap::matched).collect(),
         })
     }
 }
@@ -361,6 +363,8 @@ pub struct MarkFrame {
     pub rings: Vec<String>,
     pub edges: Vec<[String; 2]>,
     pub nums: Vec<String>,
+    /// Per node (`g.node .match`): PC equals backprop there.
+    pub matched: Vec<bool>,
 }
 
 /// A unit's error disc: radius (area ∝ |ε| on the node's scale) and fill. Opaque: the size
@@ -396,6 +400,15 @@ fn edge_attrs(values: &[Vec<f64>], scales: &[f64], to: usize) -> [String; 2] {
         "currentColor"
     };
     [colour.to_string(), fx(1.3 + 2.2 * t, 1)]
+}
+
+/// A node's `data-match`: "1" when PC equals backprop there (its check mark shows, CSS).
+fn matched_attr(s: &NodeSnap) -> &'static str {
+    if s.matched() {
+        "1"
+    } else {
+        "0"
+    }
 }
 
 /// The nodes' numbers for `snap`, in document order (node by node, row by row).
@@ -732,6 +745,8 @@ fn node_body_html(p: &BodyProps) -> Html {
             { for swatch }
             <text class="node-id" x={tx.to_string()} y="18">{ title_id }<tspan class="formula" dx="6">{ subtitle }</tspan></text>
             { if clamped { lock(r.w - 12.0, 13.0) } else { html!{} } }
+            // shown by CSS when the node's data-match is 1 (PC equals backprop here)
+            <path class="match" d={format!("M{:.1},13 l3,3.2 l5.5,-6.4", r.w - if clamped { 33.0 } else { 19.0 })} aria-hidden="true" />
             { for rows_html }
             { for more }
         </>
@@ -928,9 +943,10 @@ fn graph_html(
             mark
         );
         html! {
-            // data-v, data-eps, data-bp, data-gap: also written by the painter while playing
+            // data-v, data-eps, data-bp, data-gap, data-match: also written by the painter while playing
             <g class={class} data-id={n.id.clone()} data-index={gm.index.clone()} data-kind={kind}
                 data-v={join(&s.v)} data-eps={join(&s.est)} data-bp={join(&s.bp)} data-gap={full(s.gap)}
+                data-match={matched_attr(s)}
                 transform={gm.transform.clone()}
                 tabindex="0" role="img" aria-label={label.clone()}>
                 <NodeBody key={format!("{:p}/{i}", Rc::as_ptr(info))} info={Same(info.clone())}
@@ -997,6 +1013,7 @@ pub fn legend(p: &LegendProps) -> Html {
                 { item(html!{ <><circle cx="11" cy="12" r="8" fill={NEG} /><circle cx="29" cy="12" r="8" fill={POS} /></> }, text::LEGEND_SIGN) }
                 { item(html!{ <><rect class="card clamped-demo" x="4" y="3" width="32" height="18" rx="4" />{ lock(30.0, 9.0) }</> }, text::LEGEND_CLAMP) }
                 { item(html!{ <><circle cx="20" cy="12" r="6" fill={POS} /><circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /></> }, text::LEGEND_PARAM) }
+                { item(html!{ <path class="match-demo" d="M13,12 l4.5,4.8 l8.5,-9.6" /> }, text::LEGEND_MATCH) }
                 { item(html!{ <path d="M2,12 C14,12 26,12 38,12" stroke={NEG} stroke-width="3" fill="none" /> }, text::LEGEND_EDGE) }
                 <li class="muted">{ match p.scale {
                     ColourScale::Node => text::LEGEND_SCALE_NODE,

@@ -76,6 +76,18 @@ pub struct NodeSnap {
     pub gap: f64,
 }
 
+/// How close PC must be to backprop at a node for its "matched" check: `gap ≤ MATCH_TOL ·
+/// (1 + the largest |backprop value| of the node)`.
+pub const MATCH_TOL: f64 = 1e-6;
+
+impl NodeSnap {
+    /// PC equals backprop at this node (within [`MATCH_TOL`], relative to its size).
+    pub fn matched(&self) -> bool {
+        let size = self.bp.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        self.gap <= MATCH_TOL * (1.0 + size)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Snap {
     pub step: usize,

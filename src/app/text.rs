@@ -60,6 +60,8 @@ pub const LEGEND_SIGN: &str = "colour = sign: orange positive, blue negative; si
 pub const LEGEND_CLAMP: &str = "thick border and pin = clamped (input data, output target)";
 pub const LEGEND_PARAM: &str =
     "parameter θ or input: disc = PC estimate of ∂L/∂θ, ring = backprop ∂L/∂θ";
+pub const LEGEND_MATCH: &str =
+    "check mark = PC equals backprop at this node (|PC − BP| within 10⁻⁶ of its size)";
 pub const LEGEND_EDGE: &str =
     "edge colour and width = the error flowing back into it (the error front)";
 pub const LEGEND_SCALE_NODE: &str = "sizes scaled per node (each ring has the same size)";
