@@ -149,12 +149,7 @@ async fn step_advances_counter_and_moves_the_error_next_to_the_output() {
 async fn variant_picker_dispatches() {
     let root = mount().await;
     assert!(text(&root, "#variant-explain").starts_with("Fixed prediction"));
-    let sel: HtmlSelectElement = q(&root, "#variant").dyn_into().unwrap();
-    sel.set_value("strict");
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    sel.dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
-        .unwrap();
+    pick(&root, "#variant", "strict");
     settle().await;
     assert!(
         text(&root, "#variant-explain").starts_with("Strict PC"),
@@ -205,6 +200,16 @@ fn layout_has_no_overlaps_for_every_preset() {
             }
         }
     }
+}
+
+/// Choose `value` in the select `sel` and fire its change event.
+fn pick(root: &Element, sel: &str, value: &str) {
+    let el: HtmlSelectElement = q(root, sel).dyn_into().unwrap();
+    el.set_value(value);
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    el.dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
 }
 
 /// Type `value` into the input `sel` and fire its change event.
@@ -330,12 +335,7 @@ async fn a_node_shows_its_check_exactly_when_pc_equals_backprop_there() {
     assert_eq!(matched("y1"), "0");
     assert_eq!(matched("th"), "0");
     // Z-IL is exact after D = 3 ticks on this levelled graph: every node matches
-    let sel: HtmlSelectElement = q(&root, "#variant").dyn_into().unwrap();
-    sel.set_value("zil");
-    let init = EventInit::new();
-    init.set_bubbles(true);
-    sel.dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
-        .unwrap();
+    pick(&root, "#variant", "zil");
     settle().await;
     for _ in 0..3 {
         click(&root, "#step");
