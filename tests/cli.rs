@@ -151,3 +151,77 @@ fn broken_files_exit_2_naming_the_place() {
     fails_with(&["trace"], &["usage"]);
     fails_with(&["frobnicate"], &["usage"]);
 }
+
+fn learn_lines(args: &[&str]) -> Vec<Value> {
+    let out = pcplay(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn learn_steps_follow_the_engine_and_lower_the_loss() {
+    use pc_playground::engine::{learn_step, Graph, Session, Variant};
+    let paper = concat!(env!("CARGO_MANIFEST_DIR"), "/src/engine/presets/paper.json");
+    let lines = learn_lines(&["learn", paper, "--steps", "3", "--lr", "0.5"]);
+    assert_eq!(lines.len(), 3);
+    // the first step is the engine's own: relax until settled, then θ ← θ − α·ĝ
+    let g = Graph::from_json(&std::fs::read_to_string(paper).unwrap()).unwrap();
+    let eta = g.inference_rate();
+    let mut s = Session::new(g, Variant::FixedPred, eta).unwrap();
+    s.relax_until_settled(1e-12, 100_000);
+    let r = learn_step(&mut s, 0.5).unwrap();
+    let th = lines[0]["params"]["th"][0].as_f64().unwrap();
+    assert_eq!(th, s.value(1)[0]);
+    assert_eq!(lines[0]["loss_after"].as_f64().unwrap(), r.loss_after);
+    // each step lowers the loss nearly as backprop's would
+    let mut last = f64::INFINITY;
+    for l in &lines {
+        let (before, after) = (
+            l["loss_before"].as_f64().unwrap(),
+            l["loss_after"].as_f64().unwrap(),
+        );
+        let bp = l["loss_bp_step"].as_f64().unwrap();
+        assert!(after < before && before <= last, "{l}");
+        assert!((after - bp).abs() < 1e-6 * (1.0 + bp), "{l}");
+        last = after;
+    }
+    // Z-IL: the PC gradient is backprop's to rounding
+    let z = learn_lines(&["learn", paper, "--variant", "zil"]);
+    assert!(z[0]["rel_err"].as_f64().unwrap() < 1e-12, "{}", z[0]);
+    assert_eq!(z[0]["at_tick"], 3);
+}
+
+#[test]
+fn learn_refuses_bad_options_and_graphs_without_params() {
+    let paper = concat!(env!("CARGO_MANIFEST_DIR"), "/src/engine/presets/paper.json");
+    fails_with(
+        &["learn", paper, "--variant", "nope"],
+        &["--variant", "nope", "zil"],
+    );
+    fails_with(&["learn", paper, "--lr"], &["--lr", "needs a value"]);
+    fails_with(
+        &["learn", paper, "--lr", "-1"],
+        &["learning_rate", "positive"],
+    );
+    fails_with(
+        &["learn", paper, "--frobnicate", "1"],
+        &["unknown option", "--frobnicate"],
+    );
+    let p = temp_file(
+        "noparams.json",
+        r#"{"nodes": [{"id": "x", "op": "input", "value": 1},
+            {"id": "y", "op": "tanh", "parents": ["x"]}], "output": "y", "target": 0.5}"#,
+    );
+    fails_with(
+        &["learn", p.to_str().unwrap()],
+        &["noparams.json", "no param node"],
+    );
+    let _ = std::fs::remove_file(&p);
+}
