@@ -87,6 +87,8 @@ test('Z-IL on a levelled preset is exact when finished', async () => {
   // every node shows its check (PC equals backprop there), drawn by the stylesheet
   const checks = await page.$$eval('g.node', (gs) => gs.map((g) => [g.getAttribute('data-match'), getComputedStyle(g.querySelector('.match')).visibility]));
   assert.ok(checks.length > 3 && checks.every(([m, v]) => m === '1' && v === 'visible'), JSON.stringify(checks));
+  // and screen readers hear it
+  await eventually(() => page.getAttribute('g.node[data-id="x"]', 'aria-label'), /PC equals backprop here/, { label: 'x aria-label' });
   await shot(page, 'zil-diamond');
   assert.deepEqual(errors, []);
 });
@@ -143,10 +145,10 @@ test('a kept run: fixed prediction kept, strict PC run over it; both curves, key
   await eventually(async () => Number(await page.getAttribute('#plot-gap', 'data-kept')), (n) => n > 50, { label: 'gap chart kept points' });
   assert.ok(Number(await page.getAttribute('#plot-energy', 'data-kept')) > 50);
   assert.equal(await page.locator('.kept-key').count(), 2);
-  assert.match(await page.textContent('.kept-key'), /kept: Fixed prediction, η 0\.1/);
+  assert.match(await page.textContent('.kept-key'), /kept: Fixed prediction, η 0\.1, L 0\.6179/);
   const box = await page.locator('#plot-gap').boundingBox();
   await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
-  await eventually(() => page.textContent('#readout'), /kept: Fixed prediction, η 0\.1 at \d+: F = /, { label: '#readout' });
+  await eventually(() => page.textContent('#readout'), /kept: Fixed prediction, η 0\.1, L 0\.6179 at \d+: F = /, { label: '#readout' });
   await page.locator('.plots-panel').screenshot({ path: path.join(OUT, 'kept-run.png') });
   await page.click('#kept-clear');
   await eventually(async () => Number(await page.getAttribute('#plot-gap', 'data-kept')), 0, { label: 'cleared' });

@@ -531,6 +531,9 @@ fn tooltip(n: &NodeInfo, s: &NodeSnap) -> String {
             }
         }
     }
+    if s.matched() {
+        t.push_str("\nPC equals backprop here");
+    }
     t
 }
 

@@ -400,7 +400,12 @@ impl AppState {
                         self.alert = Some(text::KEEP_EMPTY.into());
                     } else {
                         self.kept = Some(Rc::new(KeptRun {
-                            label: text::kept_label(&self.variant, self.eta, self.uses_rate()),
+                            label: text::kept_label(
+                                &self.variant,
+                                self.eta,
+                                self.uses_rate(),
+                                self.snap.loss,
+                            ),
                             series,
                         }));
                     }

@@ -126,13 +126,15 @@ pub const KEEP_HINT: &str = "Draw this run's energy and overall gap faintly unde
 pub const KEEP_CLEAR: &str = "Clear comparison";
 pub const KEEP_EMPTY: &str = "There is no run to keep yet: play, step or relax first.";
 
-/// The kept run's name in the plot keys: its variant, and its rate where the variant has one.
-pub fn kept_label(variant: &str, eta: f64, uses_rate: bool) -> String {
-    if uses_rate {
-        format!("kept: {}, η {}", variant_label(variant), num(eta))
+/// The kept run's name in the plot keys: its variant, its rate where the variant has one, and
+/// its loss (which tells the runs before and after a learning step apart).
+pub fn kept_label(variant: &str, eta: f64, uses_rate: bool, loss: f64) -> String {
+    let rate = if uses_rate {
+        format!(", η {}", num(eta))
     } else {
-        format!("kept: {}", variant_label(variant))
-    }
+        String::new()
+    };
+    format!("kept: {}{rate}, L {}", variant_label(variant), num(loss))
 }
 
 pub fn bad_learn_rate() -> String {
