@@ -73,6 +73,12 @@ test('type a program: the graph shows its nodes; a typo shows line:column and ke
   await page.press('#editor', 'Control+Enter');
   await page.waitForSelector('g.node[data-id="mul2"]');
   assert.equal(await page.$('#editor-error'), null);
+  // a typed graph without any param: the learning step says there is nothing to learn
+  await page.fill('#editor', 'input x = 0.5\ny = tanh(x)\ntarget y = 0.2\n');
+  await page.press('#editor', 'Control+Enter');
+  await page.waitForFunction(() => !document.querySelector('g.node[data-id="k"]'));
+  assert.equal(await page.isDisabled('#learn'), true);
+  assert.match(await page.textContent('#learn-result'), /no parameter to learn/);
   assert.deepEqual(errors, []);
 });
 
