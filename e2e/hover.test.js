@@ -147,5 +147,15 @@ test('direct manipulation: dragging the input changes it and restarts; clicking 
   assert.equal(await page.getAttribute('g.node[data-id="th"]', 'data-v'), '1.8');
   assert.equal(await page.textContent('#iter'), '0');
   await shot(page, 'after-manipulation');
+  // θ's card previews the learning step with the rate the learning step uses
+  await page.fill('#lr', '0.5');
+  await page.press('#lr', 'Enter');
+  for (let k = 0; k < 6; k++) await page.click('#step');
+  await page.hover('g.node[data-id="th"] .card');
+  await page.waitForSelector('#card[data-node="th"] [data-q="step"]');
+  const ghat = Number(await page.getAttribute('#card [data-q="ghat"]', 'data-value'));
+  const step = Number(await page.getAttribute('#card [data-q="step"]', 'data-value'));
+  assert.ok(ghat !== 0 && Math.abs(step - -0.5 * ghat) < 1e-12, `Δθ ${step} = −0.5 · ${ghat}`);
+  assert.match(await page.textContent('#card [data-q="step"] dt'), /α = 0\.5/);
   assert.deepEqual(errors, []);
 });

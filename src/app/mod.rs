@@ -900,7 +900,7 @@ impl App {
                                     }
         { overlay }
                                 </div>
-                                { hover::card_view(&hover::CardProps { card, info: st.info.clone(), alpha: slowmo::ALPHA,
+                                { hover::card_view(&hover::CardProps { card, info: st.info.clone(), alpha: st.lr,
                             on_close: ctx.link().callback(|_| Msg::Stage(StageMsg::Close)) }) }
                                 <div class="stats" aria-live="off">
                                     <span>{ text::GAP_OVERALL }{ " " }<output id="gap-overall" data-value={full(s.gap_overall())}>{ sci(s.gap_overall()) }</output></span>
