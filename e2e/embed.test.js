@@ -85,6 +85,14 @@ test('the demo page loads two embeds that size themselves, obey the host and tal
   assert.equal(await w1.$$eval('g.node.lens-focus', (g) => g.length), 2, 'a bad name changes nothing');
   await post(page, 'w1', { type: 'highlight', nodes: [] });
   await w1.waitForFunction(() => !document.querySelector('svg#graph').classList.contains('lens-on'));
+  // the colour scale by message; a bad one is refused and said
+  await post(page, 'w1', { type: 'set', scale: 'layer' });
+  await w1.waitForFunction(() => /scale=layer/.test(location.hash));
+  await post(page, 'w1', { type: 'set', scale: 'huge' });
+  await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'error' && /colour scale `huge`/.test(e.message)));
+  assert.match(await w1.evaluate(() => location.hash), /scale=layer/);
+  await post(page, 'w1', { type: 'set', scale: 'node' });
+  await w1.waitForFunction(() => !/scale=/.test(location.hash));
   // the reader picks a node: the host hears which
   await w1.click('g.node[data-id="y3"] .card');
   await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'select' && e.node === 'y3'));

@@ -10,7 +10,8 @@
 //! { ns: "pc-playground", v: 1, type: "learn", rate: 0.1 }           // one learning step (rate optional)
 //! { ns: "pc-playground", v: 1, type: "highlight", nodes: ["y2"] }   // light nodes, dim the rest ([]: off)
 //! { ns: "pc-playground", v: 1, type: "set", variant: "strict", rate: 0.2, preset: "chain",
-//!   speed: 60, inputs: { x: 1.5, W1: [0.1, 0.2] }, target: [1] }   // every field optional
+//!   speed: 60, inputs: { x: 1.5, W1: [0.1, 0.2] }, target: [1], scale: "layer" }
+//!                                                                   // every field optional
 //! ```
 //! Widget → host (`window.parent.postMessage(event, "*")`), each with `ns`, `v` and `id`:
 //! `ready {iteration, preset, variant, rate}`, `tick {iteration, energy, gap}` (at most 10/s),
@@ -66,6 +67,9 @@ pub struct SetArgs {
     pub inputs: Option<BTreeMap<String, Values>>,
     #[serde(default)]
     pub target: Option<Values>,
+    /// The colour scale: `node`, `layer` or `global`.
+    #[serde(default)]
+    pub scale: Option<String>,
 }
 
 fn one() -> u32 {
@@ -263,7 +267,9 @@ pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
             Command::Highlight { nodes }
         }
         "set" => {
-            const KEYS: [&str; 6] = ["preset", "variant", "rate", "speed", "inputs", "target"];
+            const KEYS: [&str; 7] = [
+                "preset", "variant", "rate", "speed", "inputs", "target", "scale",
+            ];
             let f = d.fields(n, &KEYS, false, "struct SetArgs")?;
             let inputs = d.option(f[4], |x| {
                 let Value::Obj(m) = &x.value else {
@@ -282,6 +288,7 @@ pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
                 speed: d.option(f[3], |x| d.f64(x))?,
                 inputs,
                 target: d.option(f[5], |x| values(d, x))?,
+                scale: d.option(f[6], |x| d.string(x))?,
             })
         }
         other => {

@@ -202,6 +202,8 @@ fn commands_read_as_serde_json_reads_them() {
         r#"{"ns":"pc-playground","v":1,"type":"set","inputs":[1]}"#,
         r#"{"ns":"pc-playground","v":1,"type":"set","target":1e999}"#,
         r#"{"ns":"pc-playground","v":1,"type":"set","preset":"chain","speed":60,"variant":"zil"}"#,
+        r#"{"ns":"pc-playground","v":1,"type":"set","scale":"layer"}"#,
+        r#"{"ns":"pc-playground","v":1,"type":"set","scale":2}"#,
         r#""hello""#,
         "null",
         "[1]",

@@ -17,7 +17,7 @@ use yew::prelude::*;
 use crate::embed_api::{self, check_header, Command, Event, Reject, API_VERSION, MAX_TICKS, NS};
 use crate::share_codec::{self as codec, Link, Model, View};
 
-use super::state::{AppState, Cmd, Status};
+use super::state::{AppState, Cmd, ColourScale, Status};
 use super::url;
 
 /// Host-side messages turned into app messages.
@@ -532,6 +532,19 @@ impl Hub {
                 st.run_ticks(tick.min(MAX_TICKS) as usize);
             }
             Command::Set(a) => {
+                let scale = match a.scale.as_deref().map(ColourScale::parse) {
+                    None => st.scale,
+                    Some(Some(c)) => c,
+                    Some(None) => {
+                        let msg = format!(
+                            "The `set` message's colour scale `{}` is not `node`, `layer` or `global`; the message was ignored.",
+                            a.scale.unwrap_or_default()
+                        );
+                        st.alert = Some(msg.clone());
+                        self.post(&Event::Error { message: msg });
+                        return;
+                    }
+                };
                 let m = Model {
                     source: a
                         .preset
@@ -546,7 +559,7 @@ impl Hub {
                         .map(|(k, v)| (k, v.to_vec()))
                         .collect(),
                     target: a.target.map(|t| t.to_vec()),
-                    scale: st.scale,
+                    scale,
                     autoplay: None,
                 };
                 if let Err(e) = url::apply_model(st, &m) {
