@@ -106,9 +106,10 @@ test('learning step: after relaxing, θ moves by −α·∂L/∂θ and the loss 
   await page.press('#lr', 'Enter');
   await page.click('#learn');
   await eventually(() => page.textContent('#iter'), '0', { label: '#iter after the learning step' });
-  const theta1 = Number(await page.inputValue('#leaf-th'));
-  assert.ok(Math.abs(theta1 - (theta0 - 0.5 * grad)) < 1e-6, `θ ${theta0} → ${theta1}, ∂L/∂θ = ${grad}`);
-  const loss1 = num(await page.textContent('#loss'));
+  // (the field follows its prop in an effect: poll)
+  const theta1 = await eventually(async () => Number(await page.inputValue('#leaf-th')),
+    (t) => Math.abs(t - (theta0 - 0.5 * grad)) < 1e-6, { label: `θ = ${theta0} − 0.5·${grad}` });
+  const loss1 = await eventually(async () => num(await page.textContent('#loss')), (l) => l < loss0, { label: 'loss falls' });
   assert.ok(loss1 < loss0, `loss ${loss0} → ${loss1}`);
   const msg = await page.textContent('#learn-result');
   assert.match(msg, /α = 0\.5/);
