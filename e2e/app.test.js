@@ -162,6 +162,33 @@ test('a kept run: fixed prediction kept, strict PC run over it; both curves, key
   assert.deepEqual(errors, []);
 });
 
+test('loss landscape: one or two scalar params; the PC step grows onto the backprop step as the errors relax; it follows a learning step', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  const land = async (a) => Number(await page.getAttribute('#plot-land', `data-${a}`));
+  await page.waitForSelector('#plot-land');
+  // the paper's graph (θ alone): before any tick PC has no gradient for θ
+  await eventually(() => land('ratio'), 0, { label: 'ratio at tick 0' });
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
+  await eventually(() => land('ratio'), (r) => Math.abs(r - 1) < 1e-4, { label: 'ratio settled' });
+  assert.equal(await land('cos'), 1);
+  assert.equal(await page.getAttribute('#plot-land', 'data-at'), '2');
+  // a learning step moves θ: the landscape recentres on it
+  await page.click('#learn');
+  await eventually(() => page.getAttribute('#plot-land', 'data-at'), (a) => a !== '2' && Math.abs(Number(a) - 2.0879) < 1e-3, { label: 'data-at after a step' });
+  // two params: a plane
+  await select(page, '#preset', 'chain');
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
+  await eventually(() => land('cos'), (c) => c > 1 - 1e-9, { label: 'chain cos' });
+  assert.equal((await page.getAttribute('#plot-land', 'data-at')).split(',').length, 2);
+  await page.locator('#plot-land').screenshot({ path: path.join(OUT, 'landscape-chain.png') });
+  // more params: no picture (it would mislead)
+  await select(page, '#preset', 'mlp231');
+  await page.waitForFunction(() => !document.querySelector('#plot-land'));
+  assert.deepEqual(errors, []);
+});
+
 test('an absurd rate trips the guard: alert, paused, nothing non-finite', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.waitForSelector('#rate');

@@ -3,6 +3,7 @@
 //! PC vs BP. A hover readout maps the mouse x to the nearest recorded iteration.
 use std::rc::Rc;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
@@ -13,9 +14,10 @@ use yew::prelude::*;
 
 use super::graph_view::{NEG, POS};
 use super::palette;
-use super::sim::{short_id, GraphInfo, Kind, Series, Snap};
+use super::sim::{short_id, GraphInfo, Kind, NodeSnap, Series, Snap};
 use super::state::KeptRun;
-use super::text::{self, num, sci};
+use super::text::{self, full, num, sci};
+use crate::engine::Landscape;
 
 /// The canvases' size in the HTML (before the first draw fits them to their box).
 const W: u32 = 560;
@@ -228,6 +230,19 @@ impl plotters::coord::ranged1d::ValueFormatter<f64> for Axis {
     }
 }
 
+/// The charts' common mesh: light grid, axis and labels in the theme at scale `k`.
+fn grid_mesh<'m, 'a, 'b, DB: DrawingBackend>(
+    m: &'m mut MeshStyle<'a, 'b, Axis, Axis, DB>,
+    t: &Theme,
+    k: f64,
+) -> &'m mut MeshStyle<'a, 'b, Axis, Axis, DB> {
+    m.light_line_style(t.grid)
+        .max_light_lines(2)
+        .bold_line_style(t.grid)
+        .axis_style(t.fg)
+        .label_style(label_font(t.fg, k))
+}
+
 fn x_max(s: &Series) -> f64 {
     s.steps.last().copied().unwrap_or(0.0).max(10.0)
 }
@@ -293,12 +308,7 @@ fn draw_energy(
     let mut ch = chart_on(&root, k)
         .build_cartesian_2d(Axis::lin(0.0, xm), Axis::lin(lo, hi))
         .ok()?;
-    ch.configure_mesh()
-        .light_line_style(t.grid)
-        .max_light_lines(2)
-        .bold_line_style(t.grid)
-        .axis_style(t.fg)
-        .label_style(label_font(t.fg, k))
+    grid_mesh(&mut ch.configure_mesh(), &t, k)
         .x_labels(6)
         .y_labels(5)
         .y_label_formatter(&|v| num(*v))
@@ -387,12 +397,7 @@ fn draw_gap(
             Axis::log(10f64.powf(lo), 10f64.powf(hi)),
         )
         .ok()?;
-    ch.configure_mesh()
-        .light_line_style(t.grid)
-        .max_light_lines(2)
-        .bold_line_style(t.grid)
-        .axis_style(t.fg)
-        .label_style(label_font(t.fg, k))
+    grid_mesh(&mut ch.configure_mesh(), &t, k)
         .x_labels(6)
         .y_labels(6)
         .y_label_formatter(&|v| format!("{v:.0e}"))
@@ -501,12 +506,7 @@ fn draw_grads(c: HtmlCanvasElement, cw: i32, info: &GraphInfo, snap: &Snap) -> O
     let mut ch = chart_on(&root, k)
         .build_cartesian_2d(Axis::lin(0.0, n), Axis::lin(-m, m))
         .ok()?;
-    ch.configure_mesh()
-        .light_line_style(t.grid)
-        .max_light_lines(2)
-        .bold_line_style(t.grid)
-        .axis_style(t.fg)
-        .label_style(label_font(t.fg, k))
+    grid_mesh(&mut ch.configure_mesh(), &t, k)
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(5)
@@ -547,6 +547,152 @@ fn draw_grads(c: HtmlCanvasElement, cw: i32, info: &GraphInfo, snap: &Snap) -> O
     root.present().ok()
 }
 
+/// The loss landscape of a graph with one or two scalar params (`engine::landscape`), with the
+/// two steps from the current point drawn to one scale: backprop's `−∂L/∂θ` (outline, text
+/// colour) and PC's `−ĝ` (orange). As the errors relax, the PC arrow grows onto the backprop
+/// arrow. Writes `data-ratio` (|ĝ|/|∂L/∂θ|), `data-cos` (their cosine) and `data-at` (the
+/// current params) on the canvas: what the tests read.
+fn draw_landscape(c: HtmlCanvasElement, cw: i32, land: &Landscape, snap: &Snap) -> Option<()> {
+    let t = theme();
+    let k = fit(&c, ASPECT, cw);
+    let canvas = c.clone();
+    // per param: backprop's ∂L/∂θ and PC's ĝ
+    let first = |p: usize, f: fn(&NodeSnap) -> &Vec<f64>| {
+        snap.nodes
+            .get(p)
+            .and_then(|n| f(n).first())
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let g: Vec<f64> = land.params.iter().map(|&p| first(p, |n| &n.bp)).collect();
+    let e: Vec<f64> = land.params.iter().map(|&p| first(p, |n| &n.est)).collect();
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let (ng, ne) = (norm(&g), norm(&e));
+    let dot: f64 = g.iter().zip(&e).map(|(a, b)| a * b).sum();
+    let ratio = if ng > 0.0 { ne / ng } else { 0.0 };
+    let cos = if ng > 0.0 && ne > 0.0 {
+        dot / (ng * ne)
+    } else {
+        0.0
+    };
+    let _ = canvas.set_attribute("data-ratio", &full(ratio));
+    let _ = canvas.set_attribute("data-cos", &full(cos));
+    let at: Vec<String> = land.at.iter().map(|x| full(*x)).collect();
+    let _ = canvas.set_attribute("data-at", &at.join(","));
+    // one scale for both arrows: backprop's is a quarter of the x range
+    let scale = if ng > 0.0 {
+        0.25 * (land.hi[0] - land.lo[0]) / ng
+    } else {
+        0.0
+    };
+    let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
+    root.fill(&t.bg).ok()?;
+    let vals: Vec<f64> = land.loss.iter().flatten().copied().collect();
+    let (lmin, lmax) = vals
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    if !(lmin.is_finite() && lmax.is_finite()) {
+        return None;
+    }
+    let arrow = |ch: &mut ChartContext<'_, CanvasBackend, Cartesian2d<Axis, Axis>>,
+                 from: (f64, f64),
+                 to: (f64, f64),
+                 colour: RGBColor,
+                 width: f64|
+     -> Option<()> {
+        let style = ShapeStyle {
+            color: colour.to_rgba(),
+            filled: true,
+            stroke_width: lw(width, k),
+        };
+        ch.draw_series(LineSeries::new([from, to], style)).ok()?;
+        ch.draw_series([Circle::new(to, px(4, k), style)]).ok()?;
+        Some(())
+    };
+    let one = land.params.len() == 1;
+    let pad = ((lmax - lmin) * 0.08).max(1e-9 * (1.0 + lmax.abs()));
+    let y = if one {
+        Axis::lin(lmin - pad, lmax + pad)
+    } else {
+        Axis::lin(land.lo[1], land.hi[1])
+    };
+    let mut ch = chart_on(&root, k)
+        .build_cartesian_2d(Axis::lin(land.lo[0], land.hi[0]), y)
+        .ok()?;
+    let mut mesh = ch.configure_mesh();
+    grid_mesh(&mut mesh, &t, k)
+        .x_labels(5)
+        .y_labels(5)
+        .y_label_formatter(&|v| num(*v))
+        .x_label_formatter(&|v| num(*v));
+    if !one {
+        mesh.disable_mesh();
+    }
+    mesh.draw().ok()?;
+    if one {
+        // the curve, broken where the forward pass leaves the domain
+        let mut segs: Vec<Vec<(f64, f64)>> = vec![vec![]];
+        for (i, l) in land.loss.iter().enumerate() {
+            match (l, segs.last_mut()) {
+                (Some(y), Some(seg)) => seg.push((land.coord(0, i), *y)),
+                (None, Some(seg)) if !seg.is_empty() => segs.push(vec![]),
+                _ => {}
+            }
+        }
+        let style = ShapeStyle {
+            color: t.fg.to_rgba(),
+            filled: false,
+            stroke_width: lw(1.5, k),
+        };
+        for seg in segs {
+            ch.draw_series(LineSeries::new(seg, style)).ok()?;
+        }
+    } else {
+        // cells: the higher the loss (log scale), the stronger the blue
+        let (a, b) = ((lmin + 1e-12).ln(), (lmax + 1e-12).ln());
+        let ink = hex(NEG);
+        let n = land.n;
+        let (dx, dy) = (
+            (land.hi[0] - land.lo[0]) / (n - 1) as f64,
+            (land.hi[1] - land.lo[1]) / (n - 1) as f64,
+        );
+        let cells = land.loss.iter().enumerate().filter_map(|(c, l)| {
+            let l = (*l)?;
+            let f = if b > a {
+                ((l + 1e-12).ln() - a) / (b - a)
+            } else {
+                0.0
+            };
+            let mix =
+                |p: u8, q: u8| (p as f64 + (q as f64 - p as f64) * (0.1 + 0.75 * f)).round() as u8;
+            let col = RGBColor(mix(t.bg.0, ink.0), mix(t.bg.1, ink.1), mix(t.bg.2, ink.2));
+            let (x, y) = (land.coord(0, c % n), land.coord(1, c / n));
+            Some(Rectangle::new(
+                [(x - dx / 2.0, y - dy / 2.0), (x + dx / 2.0, y + dy / 2.0)],
+                col.filled(),
+            ))
+        });
+        ch.draw_series(cells).ok()?;
+    }
+    // the two steps from here, to one scale; then the point itself
+    let here = if one {
+        (land.at[0], snap.loss)
+    } else {
+        (land.at[0], land.at[1])
+    };
+    let to = |v: &[f64]| {
+        let y = if one { here.1 } else { here.1 - scale * v[1] };
+        (here.0 - scale * v[0], y)
+    };
+    arrow(&mut ch, here, to(&g), t.fg, 3.5)?;
+    arrow(&mut ch, here, to(&e), hex(POS), 1.8)?;
+    ch.draw_series([Circle::new(here, px(4, k), t.fg.filled())])
+        .ok()?;
+    root.present().ok()
+}
+
 #[derive(Properties, PartialEq)]
 pub struct PlotsProps {
     pub info: Rc<GraphInfo>,
@@ -563,6 +709,9 @@ pub struct PlotsProps {
     /// A run kept for comparison, drawn dashed under the live curves.
     #[prop_or_default]
     pub kept: Option<Rc<KeptRun>>,
+    /// The loss landscape (graphs with one or two scalar params): a fourth chart.
+    #[prop_or_default]
+    pub landscape: Option<Rc<Landscape>>,
 }
 
 /// Width (canvas px) of each chart in the PNG export: drawn as [`DESIGN_W`] CSS px at 3×,
@@ -725,6 +874,7 @@ pub fn plots(p: &PlotsProps) -> Html {
     let energy = use_node_ref();
     let gap = use_node_ref();
     let grads = use_node_ref();
+    let land = use_node_ref();
     let hover = use_state(|| None::<usize>);
     let gen = use_mut_ref(|| Rc::new(std::cell::Cell::new(0u64)));
     // the canvases' width: a new one refits and redraws the charts (window resized, layout
@@ -745,14 +895,22 @@ pub fn plots(p: &PlotsProps) -> Html {
         });
     }
     {
-        let (energy, gap, grads) = (energy.clone(), gap.clone(), grads.clone());
+        let (energy, gap, grads, land) = (energy.clone(), gap.clone(), grads.clone(), land.clone());
         let (info, snap, series) = (p.info.clone(), p.snap.clone(), p.series.clone());
         let h = *hover;
         let (marker, spread) = (p.marker, p.spread);
         let gen = gen.borrow().clone();
         let (cw, width) = (cw.clone(), cw.get());
         let kept = p.kept.clone();
-        let deps = (p.series.clone(), p.snap.clone(), h, width, p.kept.clone());
+        let landscape = p.landscape.clone();
+        let deps = (
+            p.series.clone(),
+            p.snap.clone(),
+            h,
+            width,
+            p.kept.clone(),
+            p.landscape.clone(),
+        );
         use_effect_with(deps, move |_| {
             let h = h.filter(|&k| k < series.steps.len());
             let timed = |f: Box<dyn FnOnce()>| -> Box<dyn FnOnce()> {
@@ -785,6 +943,7 @@ pub fn plots(p: &PlotsProps) -> Html {
                     }
                 })),
                 timed(Box::new({
+                    let (cw, snap) = (cw.clone(), snap.clone());
                     move || {
                         if let Some(c) = grads.cast::<HtmlCanvasElement>() {
                             draw_grads(c.clone(), css_width(&cw, &c), &info, &snap);
@@ -792,6 +951,14 @@ pub fn plots(p: &PlotsProps) -> Html {
                     }
                 })),
             ];
+            let mut jobs = jobs;
+            if let Some(l) = landscape {
+                jobs.push(timed(Box::new(move || {
+                    if let Some(c) = land.cast::<HtmlCanvasElement>() {
+                        draw_landscape(c.clone(), css_width(&cw, &c), &l, &snap);
+                    }
+                })));
+            }
             let mine = gen.get() + 1;
             gen.set(mine);
             if spread {
@@ -883,6 +1050,15 @@ pub fn plots(p: &PlotsProps) -> Html {
                 <figcaption>{ text::PLOT_GRADS }</figcaption>
                 <canvas id="plot-grads" ref={grads} width={W.to_string()} height={H.to_string()} role="img" aria-label={text::PLOT_GRADS}></canvas>
             </figure>
+            if p.landscape.is_some() {
+                <figure class="plot">
+                    <figcaption>{ text::PLOT_LAND }<span class="keys">
+                        <span class="key"><i class="overall"></i>{ text::LAND_BP }</span>
+                        <span class="key"><i style={format!("background:{POS}")}></i>{ text::LAND_PC }</span>
+                    </span></figcaption>
+                    <canvas id="plot-land" ref={land} width={W.to_string()} height={H.to_string()} role="img" aria-label={text::PLOT_LAND}></canvas>
+                </figure>
+            }
         </section>
     }
 }

@@ -384,6 +384,13 @@ impl Sim {
         learn_step(&mut self.session, lr).map_err(|e| e.to_string())
     }
 
+    /// The loss landscape around the current params (one or two scalar params only): 48 points
+    /// on a line, 24 × 24 on a plane (one forward pass each).
+    pub fn landscape(&self) -> Option<crate::engine::Landscape> {
+        let n = crate::engine::landscape(&self.session, 2)?.params.len();
+        crate::engine::landscape(&self.session, if n == 1 { 48 } else { 24 })
+    }
+
     /// Whether the graph has a param node (a learning step has something to change).
     pub fn has_params(&self) -> bool {
         self.session

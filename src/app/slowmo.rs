@@ -199,6 +199,7 @@ fn weight_update(st: &mut AppState, sl: &mut Slow) {
         }
     }
     sl.alpha = alpha;
+    st.update_landscape();
     restart(st);
     let steps = grads
         .iter()
@@ -220,6 +221,7 @@ fn undo_weights(st: &mut AppState, sl: &mut Slow) {
     for (p, v) in std::mem::take(&mut sl.before) {
         let _ = st.sim.set_leaf_data(p, v);
     }
+    st.update_landscape();
     restart(st);
 }
 

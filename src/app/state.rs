@@ -6,7 +6,7 @@ use super::presets;
 use super::sim::{GraphInfo, Series, Sim, Snap, Tick};
 use super::text;
 use super::text_teach;
-use crate::engine::{GraphFile, LearnReport};
+use crate::engine::{GraphFile, Landscape, LearnReport};
 
 pub const VARIANTS: [&str; 4] = ["fixed", "strict", "zil", "fixed_eta1"];
 pub const SPEED_MIN: f64 = 1.0;
@@ -116,6 +116,9 @@ pub struct AppState {
     pub kept: Option<Rc<KeptRun>>,
     /// Nodes lit by the host page (`highlight` message), the rest dimmed; empty: none.
     pub highlight: Vec<usize>,
+    /// The loss landscape around the current params (graphs with one or two scalar params),
+    /// recomputed when the graph or its data change.
+    pub landscape: Option<Rc<Landscape>>,
     pub snap: Rc<Snap>,
     pub series: Rc<Series>,
     /// Slow motion, while walking through one relaxation.
@@ -169,6 +172,7 @@ impl AppState {
             learned: None,
             kept: None,
             highlight: vec![],
+            landscape: None,
             slow: None,
             debt: 0.0,
             file,
@@ -180,6 +184,7 @@ impl AppState {
             reduced_motion: false,
         };
         st.refresh();
+        st.update_landscape();
         if autoplay {
             st.status = Status::Running;
         }
@@ -369,6 +374,7 @@ impl AppState {
                         self.learned = None;
                         self.kept = None;
                         self.highlight.clear();
+                        self.update_landscape();
                         self.alert = None;
                         self.status = Status::Idle;
                         self.refresh();
@@ -453,6 +459,7 @@ impl AppState {
                         self.learned = None;
                         self.kept = None;
                         self.highlight.clear();
+                        self.update_landscape();
                         self.alert = None;
                         self.forget_replay();
                         self.status = Status::Idle;
@@ -512,7 +519,13 @@ impl AppState {
         matches!(self.variant.as_str(), "fixed" | "strict")
     }
 
+    /// Recompute the loss landscape (after the graph or its data changed).
+    pub(super) fn update_landscape(&mut self) {
+        self.landscape = self.sim.landscape().map(Rc::new);
+    }
+
     fn after_data_change(&mut self) {
+        self.update_landscape();
         self.forget_replay();
         let was_diverged = self.status == Status::Diverged;
         self.reset_run();

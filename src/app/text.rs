@@ -48,6 +48,10 @@ pub const DISMISS: &str = "Dismiss";
 pub const PLOT_ENERGY: &str = "Energy F";
 pub const PLOT_GAP: &str = "|PC − BP| per node (log)";
 pub const PLOT_GRADS: &str = "Parameter gradients: PC (filled) vs BP (outline)";
+pub const PLOT_LAND: &str =
+    "Loss landscape around the parameters (stronger blue: higher loss), and the two steps from here, to one scale";
+pub const LAND_BP: &str = "backprop −∂L/∂θ";
+pub const LAND_PC: &str = "PC −ĝ (grows onto it as the errors relax)";
 pub const GAP_OVERALL: &str = "max |PC − BP|";
 pub const HOVER_HINT: &str = "Hover a plot to read values at an iteration.";
 

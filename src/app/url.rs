@@ -215,7 +215,11 @@ pub fn load_custom(st: &mut AppState, json: &str) -> Result<(), String> {
     st.slow = None;
     st.alert = None;
     st.status = Status::Idle;
+    st.kept = None;
+    st.learned = None;
+    st.highlight.clear();
     st.refresh();
+    st.update_landscape();
     if st.playing {
         st.status = Status::Running;
     }

@@ -799,9 +799,124 @@ pub fn learn_step(s: &mut Session, lr: f64) -> Result<LearnReport, GraphError> {
     })
 }
 
+/// The loss `L` over a grid of a graph's one or two scalar params around their current values
+/// (everything else as it is): the landscape a learning step moves on (see [`landscape`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Landscape {
+    /// The params on the axes (node indices; x first).
+    pub params: Vec<usize>,
+    /// Per axis: the current value and the grid's range.
+    pub at: Vec<f64>,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    /// Points per axis.
+    pub n: usize,
+    /// `L` at the grid points (row-major, x fastest; `n` or `n·n` of them); `None` where the
+    /// forward pass leaves the domain.
+    pub loss: Vec<Option<f64>>,
+}
+
+impl Landscape {
+    /// The grid value of axis `a` at index `k`.
+    pub fn coord(&self, a: usize, k: usize) -> f64 {
+        let t = if self.n > 1 {
+            k as f64 / (self.n - 1) as f64
+        } else {
+            0.5
+        };
+        self.lo[a] + t * (self.hi[a] - self.lo[a])
+    }
+}
+
+/// The landscape of a graph with one or two params, each a scalar: `n` points per axis over
+/// the current value ± `max(0.5, |value|/2)`. `None` for other graphs (no param, more than
+/// two, or a vector param): a picture of a higher-dimensional landscape would mislead.
+pub fn landscape(s: &Session, n: usize) -> Option<Landscape> {
+    let g = s.graph();
+    let params: Vec<usize> = (0..g.nodes().len())
+        .filter(|&i| g.nodes()[i].kind == NodeKind::Param)
+        .collect();
+    if params.is_empty() || params.len() > 2 || n < 2 {
+        return None;
+    }
+    if params.iter().any(|&p| s.value(p).len() != 1) {
+        return None;
+    }
+    let at: Vec<f64> = params.iter().map(|&p| s.value(p)[0]).collect();
+    let half: Vec<f64> = at.iter().map(|x| (x.abs() / 2.0).max(0.5)).collect();
+    let mut l = Landscape {
+        lo: at.iter().zip(&half).map(|(x, h)| x - h).collect(),
+        hi: at.iter().zip(&half).map(|(x, h)| x + h).collect(),
+        at,
+        n,
+        loss: vec![],
+        params,
+    };
+    let mut work = g.clone();
+    let cells = if l.params.len() == 1 { n } else { n * n };
+    for c in 0..cells {
+        for (a, &p) in l.params.iter().enumerate() {
+            let k = if a == 0 { c % n } else { c / n };
+            let x = l.coord(a, k);
+            if let Some(d) = work.leaf_data_mut(p) {
+                d[0] = x;
+            }
+        }
+        let loss = Reference::compute(&work)
+            .ok()
+            .map(|r| r.loss)
+            .filter(|x| x.is_finite());
+        l.loss.push(loss);
+    }
+    Some(l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn landscapes_of_one_and_two_params_are_the_loss_on_a_grid() {
+        // the paper's graph: θ alone; the chain: w1 (x) and w2 (y)
+        for (key, dims) in [("paper", 1), ("chain", 2)] {
+            let s = preset_session(key, Variant::FixedPred, 0.1);
+            let l = landscape(&s, 9).unwrap();
+            assert_eq!(l.params.len(), dims, "{key}");
+            assert_eq!(l.loss.len(), 9usize.pow(dims as u32), "{key}");
+            for (a, &p) in l.params.iter().enumerate() {
+                let x = s.value(p)[0];
+                assert_eq!(l.at[a], x);
+                // the middle of the grid is the current value, whose loss is the session's
+                assert!((l.coord(a, 4) - x).abs() < 1e-12 * (1.0 + x.abs()));
+            }
+            let mid = if dims == 1 { 4 } else { 4 * 9 + 4 };
+            assert!((l.loss[mid].unwrap() - s.loss()).abs() < 1e-12, "{key}");
+            // any other point: the loss of the graph with those values
+            let (i, j) = (2, 7);
+            let c = if dims == 1 { i } else { j * 9 + i };
+            let mut g = s.graph().clone();
+            g.leaf_data_mut(l.params[0]).unwrap()[0] = l.coord(0, i);
+            if dims == 2 {
+                g.leaf_data_mut(l.params[1]).unwrap()[0] = l.coord(1, j);
+            }
+            let want = Reference::compute(&g).unwrap().loss;
+            assert_eq!(l.loss[c], Some(want), "{key}");
+        }
+        // more params, or a vector param: no landscape
+        assert!(landscape(&preset_session("mlp231", Variant::FixedPred, 0.1), 9).is_none());
+        assert!(landscape(&preset_session("rnn3", Variant::FixedPred, 0.1), 9).is_none());
+    }
+
+    #[test]
+    fn a_landscape_has_holes_where_the_forward_pass_leaves_the_domain() {
+        // y = √(w·x): w ≤ 0 gives no loss; the grid around w = 0.4 spans [−0.1, 0.9]
+        let g = Graph::from_json(r#"{"format":1,"nodes":[{"id":"x","op":"input","value":1},{"id":"w","op":"param","value":0.4},{"id":"m","op":"mul","parents":["w","x"]},{"id":"y","op":"sqrt","parents":["m"]}],"output":"y","target":0}"#).unwrap();
+        let s = Session::new(g, Variant::FixedPred, 0.1).unwrap();
+        let l = landscape(&s, 11).unwrap();
+        assert!((l.lo[0] + 0.1).abs() < 1e-12 && (l.hi[0] - 0.9).abs() < 1e-12);
+        assert_eq!(l.loss[0], None);
+        assert!(l.loss[1..].iter().all(|x| x.is_some()), "{:?}", l.loss);
+    }
 
     fn preset_session(key: &str, variant: Variant, eta: f64) -> Session {
         let file = crate::engine::presets::get(key).unwrap().graph().unwrap();

@@ -27,7 +27,8 @@ pub mod trace;
 pub use format::{GraphFile, JsonValue, NodeSpec};
 pub use graph::{Graph, GraphError, Node, NodeKind};
 pub use learn::{
-    learn_step, DatasetKind, EpochStats, LearnReport, ParamsKind, TrainConfig, Trainer,
+    landscape, learn_step, DatasetKind, EpochStats, Landscape, LearnReport, ParamsKind,
+    TrainConfig, Trainer,
 };
 pub use relax::{HistoryPoint, Metrics, Session, TickOutcome, Variant};
 pub use tensor::{Shape, Tensor};
