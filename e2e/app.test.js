@@ -37,9 +37,9 @@ test('first screen: the paper graph relaxes by itself and the input-side error a
   const bp = num(await nodeAttr(page, 'y1', 'data-bp'));
   const e0 = num(await nodeAttr(page, 'y1', 'data-eps'));
   // at the start only the output's error equals backprop: only its check shows
-  const vis = (id) => page.$eval(`g.node[data-id="${id}"] .match`, (p) => getComputedStyle(p).visibility);
-  assert.equal(await vis('y4'), 'visible');
-  assert.equal(await vis('y1'), 'hidden');
+  const shown = (id) => page.$eval(`g.node[data-id="${id}"] .match`, (p) => getComputedStyle(p).display !== 'none');
+  assert.equal(await shown('y4'), true);
+  assert.equal(await shown('y1'), false);
   await page.waitForFunction(() => window.__pc && window.__pc.step >= 40, null, { timeout: 10000 });
   const e1 = num(await nodeAttr(page, 'y1', 'data-eps'));
   assert.ok(Math.abs(e1 - bp) < Math.abs(e0 - bp), `ε_y1 moved toward δ: ${e0} → ${e1} (δ = ${bp})`);
@@ -85,8 +85,8 @@ test('Z-IL on a levelled preset is exact when finished', async () => {
   const gap = Number.parseFloat(await page.textContent('#gap-overall'));
   assert.ok(Number.isFinite(gap) && gap < 1e-9, `#gap-overall = ${gap}`);
   // every node shows its check (PC equals backprop there), drawn by the stylesheet
-  const checks = await page.$$eval('g.node', (gs) => gs.map((g) => [g.getAttribute('data-match'), getComputedStyle(g.querySelector('.match')).visibility]));
-  assert.ok(checks.length > 3 && checks.every(([m, v]) => m === '1' && v === 'visible'), JSON.stringify(checks));
+  const checks = await page.$$eval('g.node', (gs) => gs.map((g) => [g.getAttribute('data-match'), getComputedStyle(g.querySelector('.match')).display]));
+  assert.ok(checks.length > 3 && checks.every(([m, d]) => m === '1' && d !== 'none'), JSON.stringify(checks));
   // and screen readers hear it
   await eventually(() => page.getAttribute('g.node[data-id="x"]', 'aria-label'), /PC equals backprop here/, { label: 'x aria-label' });
   await shot(page, 'zil-diamond');

@@ -553,9 +553,9 @@ pub fn animated_svg(
     }
     for (d, el) in b.checks.iter().enumerate() {
         let shown = |f: &super::graph_view::MarkFrame| {
-            if f.matched[d] { "visible" } else { "hidden" }.to_string()
+            if f.matched[d] { "inline" } else { "none" }.to_string()
         };
-        animate(el, "visibility", frames.iter().map(shown).collect(), true);
+        animate(el, "display", frames.iter().map(shown).collect(), true);
     }
     // texts cannot be animated: one copy per run of equal text, shown during its run
     let show = |el: &Element, from: usize, to: usize| {
