@@ -168,10 +168,12 @@ test('loss landscape: one or two scalar params; the PC step grows onto the backp
   await page.waitForSelector('#plot-land');
   // the paper's graph (θ alone): before any tick PC has no gradient for θ
   await eventually(() => land('ratio'), 0, { label: 'ratio at tick 0' });
+  assert.match(await page.textContent('#land-readout'), /PC's step is 0 % of backprop's length/);
   await page.click('#relax');
   await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
   await eventually(() => land('ratio'), (r) => Math.abs(r - 1) < 1e-4, { label: 'ratio settled' });
   assert.equal(await land('cos'), 1);
+  await eventually(() => page.textContent('#land-readout'), /PC's step is 100 % of backprop's length, at cosine 1 with it/, { label: '#land-readout' });
   assert.equal(await page.getAttribute('#plot-land', 'data-at'), '2');
   // a learning step moves θ: the landscape recentres on it
   await page.click('#learn');

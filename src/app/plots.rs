@@ -547,16 +547,17 @@ fn draw_grads(c: HtmlCanvasElement, cw: i32, info: &GraphInfo, snap: &Snap) -> O
     root.present().ok()
 }
 
-/// The loss landscape of a graph with one or two scalar params (`engine::landscape`), with the
-/// two steps from the current point drawn to one scale: backprop's `−∂L/∂θ` (outline, text
-/// colour) and PC's `−ĝ` (orange). As the errors relax, the PC arrow grows onto the backprop
-/// arrow. Writes `data-ratio` (|ĝ|/|∂L/∂θ|), `data-cos` (their cosine) and `data-at` (the
-/// current params) on the canvas: what the tests read.
-fn draw_landscape(c: HtmlCanvasElement, cw: i32, land: &Landscape, snap: &Snap) -> Option<()> {
-    let t = theme();
-    let k = fit(&c, ASPECT, cw);
-    let canvas = c.clone();
-    // per param: backprop's ∂L/∂θ and PC's ĝ
+/// Backprop's `∂L/∂θ` and PC's `ĝ` for the landscape's params, the length of the first, the
+/// ratio of their lengths and their cosine (0 when either is zero).
+struct Steps {
+    g: Vec<f64>,
+    e: Vec<f64>,
+    ng: f64,
+    ratio: f64,
+    cos: f64,
+}
+
+fn steps(land: &Landscape, snap: &Snap) -> Steps {
     let first = |p: usize, f: fn(&NodeSnap) -> &Vec<f64>| {
         snap.nodes
             .get(p)
@@ -575,6 +576,31 @@ fn draw_landscape(c: HtmlCanvasElement, cw: i32, land: &Landscape, snap: &Snap) 
     } else {
         0.0
     };
+    Steps {
+        g,
+        e,
+        ng,
+        ratio,
+        cos,
+    }
+}
+
+/// The loss landscape of a graph with one or two scalar params (`engine::landscape`), with the
+/// two steps from the current point drawn to one scale: backprop's `−∂L/∂θ` (outline, text
+/// colour) and PC's `−ĝ` (orange). As the errors relax, the PC arrow grows onto the backprop
+/// arrow. Writes `data-ratio` (|ĝ|/|∂L/∂θ|), `data-cos` (their cosine) and `data-at` (the
+/// current params) on the canvas: what the tests read.
+fn draw_landscape(c: HtmlCanvasElement, cw: i32, land: &Landscape, snap: &Snap) -> Option<()> {
+    let t = theme();
+    let k = fit(&c, ASPECT, cw);
+    let canvas = c.clone();
+    let Steps {
+        g,
+        e,
+        ng,
+        ratio,
+        cos,
+    } = steps(land, snap);
     let _ = canvas.set_attribute("data-ratio", &full(ratio));
     let _ = canvas.set_attribute("data-cos", &full(cos));
     let at: Vec<String> = land.at.iter().map(|x| full(*x)).collect();
@@ -1028,6 +1054,10 @@ pub fn plots(p: &PlotsProps) -> Html {
         let n = &p.info.nodes[i];
         html! { <span class="key"><i style={format!("background:{}", palette::node_colour_css(n.colour))}></i>{ short_id(&n.id) }</span> }
     });
+    let land_readout = p.landscape.as_ref().map(|l| {
+        let s = steps(l, &p.snap);
+        text::land_readout(s.ng > 0.0, s.ratio, s.cos)
+    });
     let kept_key = p.kept.as_ref().map(|r| {
         html! {
             <span class="key kept-key"><i class="kept"></i>{ r.label.clone() }</span>
@@ -1057,6 +1087,7 @@ pub fn plots(p: &PlotsProps) -> Html {
                         <span class="key"><i style={format!("background:{POS}")}></i>{ text::LAND_PC }</span>
                     </span></figcaption>
                     <canvas id="plot-land" ref={land} width={W.to_string()} height={H.to_string()} role="img" aria-label={text::PLOT_LAND}></canvas>
+                    <p id="land-readout" class="readout">{ land_readout }</p>
                 </figure>
             }
         </section>

@@ -51,6 +51,18 @@ pub const PLOT_GRADS: &str = "Parameter gradients: PC (filled) vs BP (outline)";
 pub const PLOT_LAND: &str =
     "Loss landscape around the parameters (stronger blue: higher loss), and the two steps from here, to one scale";
 pub const LAND_BP: &str = "backprop −∂L/∂θ";
+/// The landscape's two steps in words (under the chart).
+pub fn land_readout(grad: bool, ratio: f64, cos: f64) -> String {
+    if !grad {
+        return "Backprop's gradient is zero here: there is no step to take.".into();
+    }
+    format!(
+        "PC's step is {} % of backprop's length, at cosine {} with it.",
+        num(100.0 * ratio),
+        num(cos)
+    )
+}
+
 pub const LAND_PC: &str = "PC −ĝ (grows onto it as the errors relax)";
 pub const GAP_OVERALL: &str = "max |PC − BP|";
 pub const HOVER_HINT: &str = "Hover a plot to read values at an iteration.";
