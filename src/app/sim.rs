@@ -387,17 +387,17 @@ impl Sim {
     /// The loss landscape around the current params (one or two scalar params only): 48 points
     /// on a line, 24 × 24 on a plane (one forward pass each).
     pub fn landscape(&self) -> Option<crate::engine::Landscape> {
-        let n = crate::engine::landscape(&self.session, 2)?.params.len();
-        crate::engine::landscape(&self.session, if n == 1 { 48 } else { 24 })
+        let n = if self.session.params().len() == 1 {
+            48
+        } else {
+            24
+        };
+        crate::engine::landscape(&self.session, n)
     }
 
     /// Whether the graph has a param node (a learning step has something to change).
     pub fn has_params(&self) -> bool {
-        self.session
-            .graph()
-            .nodes()
-            .iter()
-            .any(|n| n.kind == NodeKind::Param)
+        !self.session.params().is_empty()
     }
 
     /// Snapshots of this run at `ticks` (ascending), re-run on a copy from step 0 (the engine

@@ -371,10 +371,7 @@ impl AppState {
                         self.info = self.sim.info();
                         self.preset = key;
                         self.eta = self.sim.eta();
-                        self.learned = None;
-                        self.kept = None;
-                        self.highlight.clear();
-                        self.update_landscape();
+                        self.graph_replaced();
                         self.alert = None;
                         self.status = Status::Idle;
                         self.refresh();
@@ -456,10 +453,7 @@ impl AppState {
                         self.file = file;
                         self.file_for = self.info.clone();
                         self.preset = text_teach::CUSTOM_KEY.to_string();
-                        self.learned = None;
-                        self.kept = None;
-                        self.highlight.clear();
-                        self.update_landscape();
+                        self.graph_replaced();
                         self.alert = None;
                         self.forget_replay();
                         self.status = Status::Idle;
@@ -517,6 +511,15 @@ impl AppState {
     /// Whether the current variant uses the rate η (Z-IL and fixed-η=1 fix it at 1).
     pub fn uses_rate(&self) -> bool {
         matches!(self.variant.as_str(), "fixed" | "strict")
+    }
+
+    /// A new graph: what belonged to the old one goes (the last learning step, the kept run,
+    /// the host's highlight) and the landscape is recomputed.
+    pub(super) fn graph_replaced(&mut self) {
+        self.learned = None;
+        self.kept = None;
+        self.highlight.clear();
+        self.update_landscape();
     }
 
     /// Recompute the loss landscape (after the graph or its data changed).

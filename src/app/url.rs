@@ -215,11 +215,8 @@ pub fn load_custom(st: &mut AppState, json: &str) -> Result<(), String> {
     st.slow = None;
     st.alert = None;
     st.status = Status::Idle;
-    st.kept = None;
-    st.learned = None;
-    st.highlight.clear();
     st.refresh();
-    st.update_landscape();
+    st.graph_replaced();
     if st.playing {
         st.status = Status::Running;
     }

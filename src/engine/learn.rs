@@ -744,15 +744,12 @@ pub fn learn_step(s: &mut Session, lr: f64) -> Result<LearnReport, GraphError> {
             detail: format!("is {lr} but must be a positive number"),
         });
     }
-    let g = s.graph();
-    let params: Vec<usize> = (0..g.nodes().len())
-        .filter(|&i| g.nodes()[i].kind == NodeKind::Param)
-        .collect();
+    let params = s.params().to_vec();
     if params.is_empty() {
         return Err(GraphError::NoParams);
     }
     let mut pc_theta = Vec::with_capacity(params.len());
-    let mut bp_graph = g.clone();
+    let mut bp_graph = s.graph().clone();
     let (mut dd, mut bb, mut count) = (0.0, 0.0, 0);
     for &p in &params {
         let (theta, pc, bp) = (s.value(p), s.pc_grad(p), s.bp_grad(p));
@@ -832,10 +829,7 @@ impl Landscape {
 /// the current value ± `max(0.5, |value|/2)`. `None` for other graphs (no param, more than
 /// two, or a vector param): a picture of a higher-dimensional landscape would mislead.
 pub fn landscape(s: &Session, n: usize) -> Option<Landscape> {
-    let g = s.graph();
-    let params: Vec<usize> = (0..g.nodes().len())
-        .filter(|&i| g.nodes()[i].kind == NodeKind::Param)
-        .collect();
+    let params = s.params().to_vec();
     if params.is_empty() || params.len() > 2 || n < 2 {
         return None;
     }
@@ -852,7 +846,11 @@ pub fn landscape(s: &Session, n: usize) -> Option<Landscape> {
         loss: vec![],
         params,
     };
-    let mut work = g.clone();
+    // one reference recomputed in place per grid point (no allocation per point)
+    let mut work = s.graph().clone();
+    let mut r = Reference::compute(&work).ok()?;
+    let lay = work.layout();
+    let (mut gz, mut scratch) = (vec![0.0; lay.max_len], vec![0.0; lay.max_len]);
     let cells = if l.params.len() == 1 { n } else { n * n };
     for c in 0..cells {
         for (a, &p) in l.params.iter().enumerate() {
@@ -862,9 +860,10 @@ pub fn landscape(s: &Session, n: usize) -> Option<Landscape> {
                 d[0] = x;
             }
         }
-        let loss = Reference::compute(&work)
+        let loss = r
+            .recompute(&work, &mut gz, &mut scratch)
             .ok()
-            .map(|r| r.loss)
+            .map(|_| r.loss)
             .filter(|x| x.is_finite());
         l.loss.push(loss);
     }

@@ -802,6 +802,11 @@ impl Session {
         stable_rate_bound(&self.graph)
     }
 
+    /// Indices of the param nodes, in node order.
+    pub fn params(&self) -> &[usize] {
+        &self.params
+    }
+
     /// Indices of the computed nodes (the order of [`HistoryPoint::node_err`]).
     pub fn computed_nodes(&self) -> &[usize] {
         &self.computed

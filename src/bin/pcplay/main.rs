@@ -11,7 +11,7 @@
 //! Errors go to stderr with exit code 2.
 use std::process::ExitCode;
 
-use pc_playground::engine::{learn_step, trace, Graph, NodeKind, Session, TickOutcome, Variant};
+use pc_playground::engine::{learn_step, trace, Graph, Session, TickOutcome, Variant};
 
 mod bench;
 
@@ -60,9 +60,10 @@ fn learn(args: &[String]) -> Result<(), String> {
         }
         let r = learn_step(&mut s, lr).map_err(|e| format!("{path}: step {k}: {e}"))?;
         let g = s.graph();
-        let params: serde_json::Map<String, serde_json::Value> = (0..g.nodes().len())
-            .filter(|&i| g.nodes()[i].kind == NodeKind::Param)
-            .map(|i| (g.nodes()[i].id.clone(), serde_json::json!(s.value(i))))
+        let params: serde_json::Map<String, serde_json::Value> = s
+            .params()
+            .iter()
+            .map(|&i| (g.nodes()[i].id.clone(), serde_json::json!(s.value(i))))
             .collect();
         let line = serde_json::json!({
             "step": k,
