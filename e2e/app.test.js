@@ -129,6 +129,79 @@ test('learning step: after relaxing, θ moves by −α·∂L/∂θ and the loss 
   assert.equal(await lesson.isVisible('.leaves'), true);
 });
 
+test('releasing the output: every error drains, the charts mark the tick, replay shows it; clamped again, back to backprop', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#clamp-out');
+  assert.equal(await page.getAttribute('#clamp-out', 'aria-pressed'), 'true');
+  assert.match(await nodeAttr(page, 'y4', 'class'), /\bclamped\b/);
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 10000 });
+  const t = await page.evaluate(() => window.__pc.step);
+  const e0 = await page.evaluate(() => window.__pc.energy);
+  const g0 = await page.evaluate(() => window.__pc.gapOverall);
+  assert.ok(e0 > 1e-3 && g0 < 1e-5, `relaxed onto backprop: F ${e0}, gap ${g0}`);
+  assert.equal(await page.evaluate(() => window.__pc.released), null);
+  // release: nothing changes at this tick; the run goes on from it
+  await page.click('#clamp-out');
+  await eventually(() => page.evaluate(() => window.__pc.released), t, { label: 'released at the settled tick' });
+  assert.equal(await page.getAttribute('#clamp-out', 'aria-pressed'), 'false');
+  assert.match(await page.textContent('#clamp-state'), new RegExp(`released at tick ${t}`));
+  await eventually(async () => /\breleased\b/.test(await nodeAttr(page, 'y4', 'class')) && !/\bclamped\b/.test(await nodeAttr(page, 'y4', 'class')), true, { label: 'the output looks free' });
+  assert.ok(await page.isVisible('.legend .released-demo'), 'the legend explains the dashed border');
+  await page.click('#relax');
+  await page.waitForFunction((t) => window.__pc.settled && window.__pc.step > t, t, { timeout: 10000 });
+  const s = await page.evaluate(() => ({ ...window.__pc }));
+  assert.ok(s.energy < 1e-12 * e0, `nothing left to explain: F ${e0} → ${s.energy}`);
+  assert.ok(s.gapOverall > 0.05, `PC no longer equals backprop: gap ${s.gapOverall}`);
+  for (const id of ['y1', 'y2', 'y3', 'y4']) {
+    const eps = num(await nodeAttr(page, id, 'data-eps'));
+    assert.ok(Math.abs(eps) < 1e-6, `${id}: ε = ${eps}`);
+  }
+  for (const c of ['#plot-energy', '#plot-gap']) {
+    await eventually(() => page.getAttribute(c, 'data-clamps'), `${t}:free`, { label: `${c} marks the release` });
+  }
+  await page.locator('.grid').screenshot({ path: path.join(OUT, 'output-released.png') });
+  // replay: before the release the output is held; at the end it is free again
+  const scrub = (k) => page.$eval('#replay', (el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, k);
+  await scrub(t - 3);
+  await eventually(() => page.evaluate(() => window.__pc.released), null, { label: 'held before the release' });
+  assert.match(await nodeAttr(page, 'y4', 'class'), /\bclamped\b/);
+  assert.ok(await page.evaluate(() => window.__pc.energy) > 0.5 * e0);
+  await scrub(s.step);
+  await eventually(() => page.evaluate(() => window.__pc.energy), (e) => e < 1e-12 * e0, { label: 'the replayed end is the same' });
+  assert.equal(await page.evaluate(() => window.__pc.released), t);
+  // C clamps it again: the target pulls and PC relaxes back onto backprop
+  await page.focus('.app');
+  await page.keyboard.press('c');
+  await eventually(() => page.getAttribute('#clamp-out', 'aria-pressed'), 'true', { label: 'clamped again' });
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled && window.__pc.gapOverall < 1e-5, null, { timeout: 10000 });
+  await eventually(() => page.getAttribute('#plot-energy', 'data-clamps'), new RegExp(`^${t}:free,\\d+:clamped$`), { label: 'both changes marked' });
+  // Reset starts the usual run: clamped from tick 0, nothing marked
+  await page.click('#reset');
+  await eventually(() => page.getAttribute('#plot-energy', 'data-clamps'), '', { label: 'reset clears the marks' });
+  // the exact variants need the clamp: the switch is off with a reason
+  await select(page, '#variant', 'zil');
+  assert.equal(await page.isDisabled('#clamp-out'), true);
+  assert.match(await page.getAttribute('#clamp-out', 'title'), /fixed schedule/);
+  await noNonFinite(page);
+  assert.deepEqual(errors, []);
+  // without reduced motion a settled run goes on by itself when the output is released
+  const { page: live, errors: errs2 } = await openPage(browser, server.url);
+  await live.waitForFunction(() => window.__pc && window.__pc.settled, null, { timeout: 20000 });
+  await live.click('#clamp-out');
+  await live.waitForFunction(() => window.__pc.released !== null && window.__pc.settled && window.__pc.energy < 1e-9, null, { timeout: 20000 });
+  assert.deepEqual(errs2, []);
+  // a lesson link can hide the switch and keep the inputs
+  const { page: lesson } = await openPage(browser, `${server.url}#v=1&hide=clamp&play=0`);
+  await lesson.waitForSelector('#clamp-out', { state: 'attached' });
+  assert.equal(await lesson.isVisible('.clamp-field'), false);
+  assert.equal(await lesson.isVisible('.leaves'), true);
+});
+
 test('a kept run: fixed prediction kept, strict PC run over it; both curves, keys and readout; cleared and dropped with a new graph', async () => {
   const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await page.waitForSelector('#kept-pin');

@@ -93,6 +93,18 @@ test('the demo page loads two embeds that size themselves, obey the host and tal
   assert.match(await w1.evaluate(() => location.hash), /scale=layer/);
   await post(page, 'w1', { type: 'set', scale: 'node' });
   await w1.waitForFunction(() => !/scale=/.test(location.hash));
+  // the host releases the output and clamps it again; under Z-IL that is refused and said
+  await post(page, 'w1', { type: 'clamp', output: false });
+  await w1.waitForFunction(() => window.__pc.released !== null && document.querySelector('g.node[data-id="y4"]').classList.contains('released'));
+  await post(page, 'w1', { type: 'clamp', output: true });
+  await w1.waitForFunction(() => window.__pc.released === null);
+  await post(page, 'w1', { type: 'set', variant: 'zil' });
+  await w1.waitForFunction(() => window.__pc.variant === 'zil');
+  await post(page, 'w1', { type: 'clamp', output: false });
+  await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'error' && /output clamp/.test(e.message)));
+  assert.equal(await w1.evaluate(() => window.__pc.released), null);
+  await post(page, 'w1', { type: 'set', variant: 'strict' });
+  await w1.waitForFunction(() => window.__pc.variant === 'strict');
   // the reader picks a node: the host hears which
   await w1.click('g.node[data-id="y3"] .card');
   await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'select' && e.node === 'y3'));

@@ -9,6 +9,7 @@
 //! { ns: "pc-playground", v: 1, type: "goto", tick: 40 }             // reset, then run to tick 40
 //! { ns: "pc-playground", v: 1, type: "learn", rate: 0.1 }           // one learning step (rate optional)
 //! { ns: "pc-playground", v: 1, type: "highlight", nodes: ["y2"] }   // light nodes, dim the rest ([]: off)
+//! { ns: "pc-playground", v: 1, type: "clamp", output: false }       // release the output from this tick
 //! { ns: "pc-playground", v: 1, type: "set", variant: "strict", rate: 0.2, preset: "chain",
 //!   speed: 60, inputs: { x: 1.5, W1: [0.1, 0.2] }, target: [1], scale: "layer" }
 //!                                                                   // every field optional
@@ -104,6 +105,10 @@ pub enum Command {
         #[serde(default)]
         nodes: Vec<String>,
     },
+    /// Hold the output at the target (`true`) or release it from the current tick (`false`).
+    Clamp {
+        output: bool,
+    },
     Set(SetArgs),
 }
 
@@ -194,7 +199,7 @@ pub fn header(d: &Doc, n: &Node) -> Result<Header, JsonError> {
 
 /// The command as `Command`'s serde derive reads it: internally tagged by `type`.
 pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
-    const TYPES: [&str; 10] = [
+    const TYPES: [&str; 11] = [
         "play",
         "pause",
         "reset",
@@ -204,6 +209,7 @@ pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
         "goto",
         "learn",
         "highlight",
+        "clamp",
         "set",
     ];
     let Value::Obj(members) = &n.value else {
@@ -248,6 +254,13 @@ pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
             let f = d.fields(n, &["rate"], false, "struct variant Command::Learn")?;
             Command::Learn {
                 rate: d.option(f[0], |x| d.f64(x))?,
+            }
+        }
+        "clamp" => {
+            let f = d.fields(n, &["output"], false, "struct variant Command::Clamp")?;
+            match f[0] {
+                Some(x) => Command::Clamp { output: d.bool(x)? },
+                None => return Err(d.missing(n, "output")),
             }
         }
         "highlight" => {
@@ -367,6 +380,11 @@ mod tests {
             p(r#"{"ns":"pc-playground","v":1,"type":"learn"}"#),
             Ok(Command::Learn { rate: None })
         );
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"clamp","output":false}"#),
+            Ok(Command::Clamp { output: false })
+        );
+        assert!(p(r#"{"ns":"pc-playground","v":1,"type":"clamp"}"#).is_err());
         assert_eq!(
             p(r#"{"ns":"pc-playground","v":1,"type":"highlight","nodes":["y2","t"]}"#),
             Ok(Command::Highlight {

@@ -73,6 +73,18 @@ fn ticks_do_not_allocate() {
         let after = allocs();
         assert_eq!(after - before, 0, "{v:?}: {} allocations", after - before);
     }
+    // nor do ticks with the output released and clamped again (the schedule is set before)
+    let mut s = Session::with_history_capacity(g.clone(), Variant::Strict, 0.1, 16).unwrap();
+    s.run(10);
+    s.set_output_clamped(false).unwrap();
+    let before = allocs();
+    s.run(200);
+    assert!(!s.output_clamped());
+    assert_eq!(allocs() - before, 0, "released output");
+    s.set_output_clamped(true).unwrap();
+    let before = allocs();
+    s.run(200);
+    assert_eq!(allocs() - before, 0, "clamped again");
     // a diverging tick does not allocate the state either (only its message)
     let mut s = Session::new(g, Variant::FixedPred, 2.5).unwrap();
     s.run(10);

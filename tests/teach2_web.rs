@@ -6,7 +6,6 @@ use common::*;
 use pc_playground::app::sim::Sim;
 use pc_playground::app::{presets, App, AppProps};
 use wasm_bindgen::JsCast;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::{Element, Event, EventInit, HtmlInputElement};
 
@@ -76,42 +75,12 @@ fn fire(el: &Element, kind: &str) {
         .unwrap();
 }
 
-/// A bubbling `keydown` with `key` (built through the JS constructor).
-fn press(el: &Element, key: &str) {
-    let w = web_sys::window().unwrap();
-    let ctor: js_sys::Function = js_sys::Reflect::get(&w, &JsValue::from_str("KeyboardEvent"))
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    let init = js_sys::Object::new();
-    js_sys::Reflect::set(&init, &"key".into(), &key.into()).unwrap();
-    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).unwrap();
-    let args = js_sys::Array::of2(&"keydown".into(), &init);
-    let ev: Event = js_sys::Reflect::construct(&ctor, &args)
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    el.dispatch_event(&ev).unwrap();
-}
-
 fn card_num(root: &Element, q_: &str) -> f64 {
     q(root, &format!("#card [data-q='{q_}']"))
         .get_attribute("data-value")
         .unwrap()
         .parse()
         .unwrap()
-}
-
-trait HasClass {
-    fn has_class(&self, c: &str) -> bool;
-}
-impl HasClass for Element {
-    fn has_class(&self, c: &str) -> bool {
-        self.get_attribute("class")
-            .unwrap_or_default()
-            .split_whitespace()
-            .any(|x| x == c)
-    }
 }
 
 fn paper_sim() -> Sim {

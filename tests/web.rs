@@ -345,3 +345,70 @@ async fn a_node_shows_its_check_exactly_when_pc_equals_backprop_there() {
         assert_eq!(matched(id), "1", "{id}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn the_output_clamp_button_releases_the_output_and_the_graph_follows_the_engine() {
+    let root = mount().await;
+    let out = || q(&root, "g.node[data-id='y4']");
+    let pressed = || {
+        q(&root, "#clamp-out")
+            .get_attribute("aria-pressed")
+            .unwrap()
+    };
+    assert_eq!(pressed(), "true");
+    assert!(out().has_class("clamped") && !out().has_class("released"));
+    for _ in 0..30 {
+        click(&root, "#step");
+    }
+    settle().await;
+    click(&root, "#clamp-out");
+    settle().await;
+    assert_eq!(pressed(), "false");
+    assert!(
+        text(&root, "#clamp-state").contains("released at tick 30"),
+        "{}",
+        text(&root, "#clamp-state")
+    );
+    assert!(out().has_class("released") && !out().has_class("clamped"));
+    assert_eq!(
+        out().query_selector(".lock").unwrap(),
+        None,
+        "no pin on a free output"
+    );
+    for _ in 0..10 {
+        click(&root, "#step");
+    }
+    settle().await;
+    // the same run in the engine: 30 ticks clamped, released, 10 more
+    let p = presets::get("paper").unwrap();
+    let mut sim = Sim::new(p.json, "fixed", f64::NAN).unwrap();
+    for _ in 0..30 {
+        sim.tick();
+    }
+    sim.set_output_clamped(false).unwrap();
+    for _ in 0..10 {
+        sim.tick();
+    }
+    let y4 = sim.info().nodes.iter().position(|n| n.id == "y4").unwrap();
+    let want = sim.session().error(y4)[0];
+    let got: f64 = out().get_attribute("data-eps").unwrap().parse().unwrap();
+    assert!(
+        (got - want).abs() <= 1e-12 * want.abs(),
+        "ε_y4 shown {got}, engine {want}"
+    );
+    assert!(
+        want.abs() < 0.7 * sim.session().loss().sqrt() * 2f64.sqrt(),
+        "the output error drains"
+    );
+    // C clamps it again (the keyboard path dispatches the same command)
+    press(&q(&root, ".app"), "c");
+    settle().await;
+    assert_eq!(pressed(), "true");
+    assert!(out().has_class("clamped"));
+    // the exact variants need the clamp: the button is disabled and says why
+    pick(&root, "#variant", "zil");
+    settle().await;
+    let b = q(&root, "#clamp-out");
+    assert!(b.has_attribute("disabled"));
+    assert!(b.get_attribute("title").unwrap().contains("fixed schedule"));
+}

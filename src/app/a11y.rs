@@ -40,6 +40,8 @@ pub struct Seen {
     variant: String,
     /// Identity of the graph (a new preset or a loaded graph makes a new `GraphInfo`).
     graph: usize,
+    /// The output's release tick (`None`: clamped).
+    released: Option<usize>,
 }
 
 impl Seen {
@@ -50,6 +52,7 @@ impl Seen {
             step: st.snap.step,
             variant: st.variant.clone(),
             graph: Rc::as_ptr(&st.info) as usize,
+            released: st.snap.released,
         }
     }
 }
@@ -105,6 +108,9 @@ pub fn announcement(before: &Seen, st: &AppState) -> Option<String> {
             "Variant: {}; back to iteration {step}.",
             text::variant_label(&st.variant)
         ));
+    }
+    if now.released != before.released {
+        return Some(text::clamp_state(now.released));
     }
     if now.status != before.status {
         match now.status {

@@ -144,6 +144,8 @@ pub struct ControlsProps {
     pub lr: f64,
     pub learned: Option<Rc<LearnReport>>,
     pub has_params: bool,
+    /// The output is released (at that tick); `None`: clamped to the target.
+    pub released: Option<usize>,
     pub on_cmd: Callback<Cmd>,
 }
 
@@ -318,6 +320,7 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
                 <legend>{ text::INPUTS }</legend>
                 { for leaves }
                 { for targets }
+                { output_clamp(p) }
             </fieldset>
             <div class="field scale-field">
                 <label for="scale">{ text::SCALE }</label>
@@ -332,6 +335,26 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
                 </select>
             </div>
             { learn_step(p) }
+        </div>
+    }
+}
+
+/// The output clamp: a toggle button (pressed = held at the target) and its state in words.
+/// The exact variants' fixed schedule needs the clamp, so there it is disabled and says why.
+fn output_clamp(p: &ControlsProps) -> Html {
+    let clamped = p.released.is_none();
+    let on = p.on_cmd.clone();
+    let onclick = Callback::from(move |_| on.emit(Cmd::SetOutputClamp(!clamped)));
+    let hint = if p.uses_rate {
+        text::OUTPUT_CLAMP_HINT
+    } else {
+        text::OUTPUT_CLAMP_EXACT
+    };
+    html! {
+        <div class="field clamp-field">
+            <button id="clamp-out" type="button" class="toggle" aria-pressed={clamped.to_string()}
+                title={hint} disabled={!p.uses_rate || p.status == Status::Diverged} {onclick}>{ text::OUTPUT_CLAMP }</button>
+            <span id="clamp-state" class="small muted">{ text::clamp_state(p.released) }</span>
         </div>
     }
 }

@@ -120,7 +120,7 @@ fn apply_presentation(view: &View) {
 }
 
 /// Names usable in `hide=` (one CSS rule each in static/embed.css), with their labels.
-pub const HIDEABLE: [(&str, &str); 14] = [
+pub const HIDEABLE: [(&str, &str); 15] = [
     ("preset", "Graph picker"),
     ("variant", "Variant picker"),
     ("explain", "Variant explanation"),
@@ -131,6 +131,7 @@ pub const HIDEABLE: [(&str, &str); 14] = [
     ("relax", "Relax button"),
     ("reset", "Reset button"),
     ("inputs", "Inputs and target"),
+    ("clamp", "Output clamp switch"),
     ("scale", "Colour-scale switch"),
     ("learn", "Learning step"),
     ("legend", "Legend"),
@@ -505,6 +506,13 @@ impl Hub {
                 if st.alert.is_none() {
                     st.apply(Cmd::LearnStep);
                 }
+                if let Some(message) = st.alert.clone() {
+                    self.post(&Event::Error { message });
+                }
+            }
+            Command::Clamp { output } => {
+                st.alert = None;
+                st.apply(Cmd::SetOutputClamp(output));
                 if let Some(message) = st.alert.clone() {
                     self.post(&Event::Error { message });
                 }

@@ -165,7 +165,7 @@ fn rows(sim: &Sim) -> (Vec<(String, usize)>, Vec<Row>) {
         .collect();
     let steps: Vec<usize> = live.history_slice().iter().map(|p| p.step).collect();
     let mut s = live.clone();
-    s.reset();
+    s.rewind();
     let mut out = Vec::with_capacity(steps.len());
     for t in steps {
         run_to(&mut s, t);

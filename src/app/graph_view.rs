@@ -498,7 +498,7 @@ fn join(v: &[f64]) -> String {
 }
 
 /// The hover text (full precision).
-fn tooltip(n: &NodeInfo, s: &NodeSnap) -> String {
+fn tooltip(n: &NodeInfo, s: &NodeSnap, released: Option<usize>) -> String {
     let mut t = format!("{} = {}", n.id, n.formula);
     let list = |v: &[f64]| v.iter().map(|x| full(*x)).collect::<Vec<_>>().join(", ");
     match n.kind {
@@ -513,7 +513,12 @@ fn tooltip(n: &NodeInfo, s: &NodeSnap) -> String {
                 full(s.gap)
             );
             if n.output {
-                t.push_str("\nclamped to the target");
+                match released {
+                    None => t.push_str("\nclamped to the target"),
+                    Some(k) => {
+                        let _ = write!(t, "\n{}", text::released_words(k));
+                    }
+                }
             }
         }
         _ => {
@@ -626,6 +631,8 @@ pub struct BodyProps {
     pub stacked: bool,
     /// The full-precision description (also the node's `aria-label`; computed once).
     pub title: AttrValue,
+    /// Held at its data or target (the lock); the output is free once released.
+    pub clamped: bool,
 }
 
 /// What of a node changes only with the graph: the card, labels, value units, unit
@@ -691,7 +698,7 @@ fn node_body_html(p: &BodyProps) -> Html {
         return html! {};
     };
     let computed = n.kind == Kind::Computed;
-    let clamped = n.kind == Kind::Input || n.output;
+    let clamped = p.clamped;
     let g = geom(n, r.w);
     let rows_html = (0..g.rows).map(|k| {
         let cy = g.cy(k);
@@ -828,7 +835,7 @@ pub fn graph_view(p: &GraphProps) -> Html {
         i.0.nodes
             .iter()
             .zip(&s.0.nodes)
-            .map(|(n, s)| AttrValue::from(tooltip(n, s)))
+            .map(|(n, ns)| AttrValue::from(tooltip(n, ns, s.0.released)))
             .collect::<Vec<_>>()
     });
     {
@@ -931,7 +938,7 @@ fn graph_html(
     });
     let nodes = info.nodes.iter().enumerate().map(|(i, n)| {
         let (gm, label, s) = (&geoms[i], &labels[i], &p.snap.nodes[i]);
-        let clamped = n.kind == Kind::Input || n.output;
+        let clamped = n.kind == Kind::Input || (n.output && p.snap.released.is_none());
         let kind = match n.kind {
             Kind::Input => "input",
             Kind::Param => "param",
@@ -943,6 +950,7 @@ fn graph_html(
             kind,
             n.output.then_some("output"),
             clamped.then_some("clamped"),
+            (n.output && !clamped).then_some("released"),
             mark
         );
         html! {
@@ -953,7 +961,7 @@ fn graph_html(
                 transform={gm.transform.clone()}
                 tabindex="0" role="img" aria-label={label.clone()}>
                 <NodeBody key={format!("{:p}/{i}", Rc::as_ptr(info))} info={Same(info.clone())}
-                    {i} stacked={p.stacked} title={label.clone()} />
+                    {i} stacked={p.stacked} title={label.clone()} {clamped} />
             </g>
         }
     });
@@ -1001,6 +1009,9 @@ fn graph_html(
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
     pub scale: ColourScale,
+    /// The output is released: its dashed look gets a line.
+    #[prop_or_default]
+    pub released: bool,
 }
 
 #[function_component(Legend)]
@@ -1015,6 +1026,7 @@ pub fn legend(p: &LegendProps) -> Html {
                 { item(html!{ <circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /> }, text::LEGEND_GHOST) }
                 { item(html!{ <><circle cx="11" cy="12" r="8" fill={NEG} /><circle cx="29" cy="12" r="8" fill={POS} /></> }, text::LEGEND_SIGN) }
                 { item(html!{ <><rect class="card clamped-demo" x="4" y="3" width="32" height="18" rx="4" />{ lock(30.0, 9.0) }</> }, text::LEGEND_CLAMP) }
+                { if p.released { item(html!{ <rect class="card released-demo" x="4" y="3" width="32" height="18" rx="4" /> }, text::LEGEND_RELEASED) } else { html!{} } }
                 { item(html!{ <><circle cx="20" cy="12" r="6" fill={POS} /><circle class="ghost" cx="20" cy="12" r="10" stroke={POS} /></> }, text::LEGEND_PARAM) }
                 { item(html!{ <path class="match-demo" d="M13,12 l4.5,4.8 l8.5,-9.6" /> }, text::LEGEND_MATCH) }
                 { item(html!{ <path d="M2,12 C14,12 26,12 38,12" stroke={NEG} stroke-width="3" fill="none" /> }, text::LEGEND_EDGE) }

@@ -246,10 +246,12 @@ pub fn card(s: &Session, info: &GraphInfo, i: usize, k: usize) -> Option<Card> {
         s.eta()
     };
     let v = at_k(s.value(i));
+    // the output held at the target; released, it updates like a hidden node without children
+    let held = n.output && s.output_clamped();
     let (mu, eps, xi, bp, ghat, result) = match n.kind {
         Kind::Computed => {
             let xi = at_k(s.xi(i));
-            let result = if n.output {
+            let result = if held {
                 at_k(s.error(i))
             } else {
                 rate * (-xi + sum)
@@ -270,7 +272,7 @@ pub fn card(s: &Session, info: &GraphInfo, i: usize, k: usize) -> Option<Card> {
         k,
         len: n.len,
         kind: n.kind,
-        output: n.output,
+        output: held,
         name: short_id(&n.id),
         v,
         mu,

@@ -246,7 +246,12 @@ impl App {
             self.plot_snap = self.st.snap.clone();
             self.plot_info = self.st.info.clone();
             self.plot_at = now;
-            if !(self.st.playing && same_graph && self.feed.text(self.plot_snap.clone())) {
+            // the output's clamp changing while playing (a replayed release) re-renders the
+            // graph: its lock and words change, not only its numbers
+            let clamp_moved = self.plot_snap.released != self.graph_snap.released;
+            if clamp_moved
+                || !(self.st.playing && same_graph && self.feed.text(self.plot_snap.clone()))
+            {
                 self.graph_snap = self.plot_snap.clone();
             }
         }
@@ -372,6 +377,11 @@ impl App {
             JsValue::from_bool(self.st.status == Status::Diverged),
         );
         set("status", JsValue::from_str(self.st.status.name()));
+        set(
+            "released",
+            s.released
+                .map_or(JsValue::NULL, |k| JsValue::from_f64(k as f64)),
+        );
         // frame-time instrumentation (scripts/perf.mjs): smoothed view + plot cost per frame,
         // and the last plot redraw
         set("renderMs", f(self.budget.render_ms));
@@ -399,6 +409,7 @@ impl App {
             "ArrowRight" | "s" | "S" => Cmd::Step,
             "r" | "R" => Cmd::Reset,
             "l" | "L" => Cmd::LearnStep,
+            "c" | "C" => Cmd::SetOutputClamp(self.st.snap.released.is_some()),
             _ => return None,
         };
         e.prevent_default();
@@ -808,6 +819,7 @@ impl App {
             lr: st.lr,
             learned: st.learned.clone(),
             has_params: st.sim.has_params(),
+            released: self.plot_snap.released,
             on_cmd: on_cmd.clone(),
         };
         let cprops = controls::ControlsProps {
@@ -908,7 +920,7 @@ impl App {
                                     <span>{ "loss L " }<output id="loss">{ num(s.loss) }</output></span>
                                 </div>
                                 <div class="below-graph">
-                                    <Legend scale={st.scale} />
+                                    <Legend scale={st.scale} released={st.snap.released.is_some()} />
                                     { html! { <DataInputs ..cprops.clone() /> } }
                                 </div>
                             </section>

@@ -876,6 +876,52 @@ fn nearest_step(s: &Series, step: f64) -> Option<usize> {
         })
 }
 
+/// The run's output-clamp changes: a dotted line in the text colour at each, labelled
+/// "released" or "clamped" at the top; the list is also the canvas's `data-clamps`
+/// (`tick:free`/`tick:clamped`, comma-separated), what tests read.
+fn clamp_lines(c: &HtmlCanvasElement, cw: i32, series: &Series, kept: Option<&Series>) {
+    let list: Vec<String> = series
+        .clamps
+        .iter()
+        .map(|&(k, on)| format!("{k}:{}", if on { "clamped" } else { "free" }))
+        .collect();
+    let _ = c.set_attribute("data-clamps", &list.join(","));
+    let Some(ctx) = super::replay::ctx2d(c) else {
+        return;
+    };
+    let s = fit(c, ASPECT, cw);
+    let left = px(MARGIN + YLAB, s) as f64;
+    let right = (c.width() as i32 - px(MARGIN_RIGHT, s)) as f64;
+    let top = px(MARGIN, s) as f64;
+    let bottom = (c.height() as i32 - px(MARGIN + XLAB, s)) as f64;
+    let t = theme();
+    let colour = format!("rgb({},{},{})", t.fg.0, t.fg.1, t.fg.2);
+    ctx.save();
+    ctx.set_stroke_style_str(&colour);
+    ctx.set_fill_style_str(&colour);
+    ctx.set_line_width(1.5 * s);
+    let _ = ctx.set_line_dash(&js_sys::Array::of2(&(2.0 * s).into(), &(3.0 * s).into()));
+    ctx.set_font(&format!("{}px sans-serif", (FONT_PX * s).round()));
+    for &(k, on) in &series.clamps {
+        let x = left + (k as f64 / x_max_with(series, kept)).clamp(0.0, 1.0) * (right - left);
+        let x = x.round() + 0.5;
+        ctx.begin_path();
+        ctx.move_to(x, top);
+        ctx.line_to(x, bottom);
+        ctx.stroke();
+        let _ = ctx.fill_text(
+            if on {
+                text::PLOT_CLAMPED
+            } else {
+                text::PLOT_RELEASED
+            },
+            x + 3.0 * s,
+            top + FONT_PX * s,
+        );
+    }
+    ctx.restore();
+}
+
 /// Replay marker: a vertical line at the scrubbed tick (same x mapping as the charts).
 fn mark(
     c: &HtmlCanvasElement,
@@ -884,6 +930,9 @@ fn mark(
     series: &Series,
     kept: Option<&Series>,
 ) {
+    if !series.clamps.is_empty() || c.has_attribute("data-clamps") {
+        clamp_lines(c, cw, series, kept);
+    }
     if let Some(k) = marker {
         // the chart was just drawn, so this only reads the scale back
         let s = fit(c, ASPECT, cw);

@@ -31,16 +31,16 @@ pub fn bar(step: usize, max: usize, scrubbing: bool, on_cmd: &Callback<Cmd>) -> 
     }
 }
 
+/// A canvas's 2D context (`None` if the browser refuses one).
+pub fn ctx2d(c: &web_sys::HtmlCanvasElement) -> Option<web_sys::CanvasRenderingContext2d> {
+    use wasm_bindgen::JsCast;
+    c.get_context("2d").ok()??.dyn_into().ok()
+}
+
 /// Draw the replay marker on a plot canvas: a vertical line from `top` to `bottom` at `x`
 /// (canvas pixels), in the accent colour.
 pub fn draw_marker(c: &web_sys::HtmlCanvasElement, x: f64, top: f64, bottom: f64, s: f64) {
-    use wasm_bindgen::JsCast;
-    let Some(ctx) = c
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|o| o.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    else {
+    let Some(ctx) = ctx2d(c) else {
         return;
     };
     ctx.save();

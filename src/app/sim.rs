@@ -98,6 +98,9 @@ pub struct Snap {
     pub max_change: f64,
     pub nodes: Vec<NodeSnap>,
     pub finite: bool,
+    /// The output is free at this step (released at that tick of the run); `None`: held at
+    /// the target, the usual run.
+    pub released: Option<usize>,
 }
 
 impl Snap {
@@ -114,6 +117,8 @@ pub struct Series {
     pub overall: Vec<f64>,
     /// One series per computed node (GraphInfo::computed order).
     pub nodes: Vec<Vec<f64>>,
+    /// The run's output-clamp changes: (tick, clamped), drawn as lines on the charts.
+    pub clamps: Vec<(usize, bool)>,
 }
 
 pub enum Tick {
@@ -323,6 +328,25 @@ impl Sim {
         self.session.set_variant(variant_of(key));
     }
 
+    /// Hold the output at the target or release it from the current step on (see
+    /// `Session::set_output_clamped`); the refusal is the engine's sentence.
+    pub fn set_output_clamped(&mut self, clamped: bool) -> Result<(), String> {
+        self.session
+            .set_output_clamped(clamped)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The largest stable inference rate now: the hidden nodes' bound, and the output's while
+    /// it is released.
+    pub fn stable_bound(&self) -> f64 {
+        let b = self.info.stable_bound;
+        if self.session.output_clamped() {
+            b
+        } else {
+            b.min(2.0 * self.info.nodes[self.info.output].variance)
+        }
+    }
+
     pub fn set_eta(&mut self, eta: f64) {
         self.session.set_eta(eta);
     }
@@ -408,7 +432,7 @@ impl Sim {
             session: self.session.clone(),
             info: self.info.clone(),
         };
-        copy.session.reset();
+        copy.session.rewind();
         let mut out = Vec::with_capacity(ticks.len());
         for &t in ticks {
             run_to(&mut copy.session, t);
@@ -424,7 +448,7 @@ impl Sim {
     /// The tick at which this run, from step 0, settles or finishes (on a copy), at most `cap`.
     pub fn settle_tick(&self, cap: usize) -> usize {
         let mut s = self.session.clone();
-        s.reset();
+        s.rewind();
         s.relax_until_settled(SETTLE_TOL, cap);
         s.step()
     }
@@ -507,7 +531,17 @@ impl Sim {
                 0.0
             }
         };
+        let released = if s.output_clamped() {
+            None
+        } else {
+            s.clamp_events()
+                .iter()
+                .rev()
+                .find(|(k, _)| *k <= s.step())
+                .map(|e| e.0)
+        };
         Snap {
+            released,
             step: s.step(),
             energy: fin(s.energy(), &mut ok),
             loss: fin(s.loss(), &mut ok),
@@ -538,6 +572,7 @@ impl Sim {
         let nn = self.info.computed.len();
         let mut s = Series {
             nodes: vec![Vec::with_capacity(pick.len()); nn],
+            clamps: self.session.clamp_events().to_vec(),
             ..Default::default()
         };
         for &k in &pick {
@@ -572,7 +607,7 @@ impl Sim {
     /// The engine is deterministic, so this is exactly the state after `k` single steps and
     /// costs no memory. Returns the step reached.
     pub fn replay_to(&mut self, k: usize) -> usize {
-        self.session.reset();
+        self.session.rewind();
         run_to(&mut self.session, k);
         self.session.step()
     }

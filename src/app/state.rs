@@ -42,6 +42,9 @@ pub enum Cmd {
     LearnStep,
     /// The learning step's rate `α`.
     SetLearnRate(f64),
+    /// Hold the output at the target (`true`, the usual run) or release it from the current
+    /// tick on; the run goes on from here (and replays with the release at this tick).
+    SetOutputClamp(bool),
     /// Keep the current run's curves as a faint comparison in the plots (`None`: drop it).
     KeepRun(bool),
     /// Colour theme of the page (the toggle in the chrome, or an embed's `theme=`).
@@ -321,7 +324,7 @@ impl AppState {
                 }
                 self.eta = eta;
                 self.sim.set_eta(eta);
-                let bound = self.info.stable_bound;
+                let bound = self.sim.stable_bound();
                 if self.uses_rate() && eta >= bound {
                     self.playing = false;
                     self.turbo = false;
@@ -385,6 +388,32 @@ impl AppState {
             }
             Cmd::SetScale(c) => {
                 self.scale = c;
+                true
+            }
+            Cmd::SetOutputClamp(clamped) => {
+                if self.status == Status::Diverged {
+                    return false;
+                }
+                if let Err(e) = self.sim.set_output_clamped(clamped) {
+                    self.alert = Some(e);
+                    return true;
+                }
+                self.alert = None;
+                // the run differs from here on: what lay beyond this tick cannot be replayed
+                let step = self.sim.step();
+                self.replay_max = step;
+                self.replay_series = None;
+                // a run that stopped because it settled goes on by itself (the lesson is what
+                // happens next); a paused one waits for Play
+                if self.status == Status::Settled && !self.reduced_motion {
+                    self.playing = true;
+                }
+                self.status = if self.playing {
+                    Status::Running
+                } else {
+                    Status::Idle
+                };
+                self.refresh();
                 true
             }
             Cmd::SetLearnRate(lr) => {

@@ -66,7 +66,11 @@ pub fn table_view(p: &TableProps) -> Html {
                 let var = if n.variance > 0.0 { n.variance } else { 1.0 };
                 let delta = g(&s.bp) / var;
                 let gap = (g(&s.est) / var - delta).abs();
-                let note = if n.output { " (output, clamped)" } else { "" };
+                let note = match (n.output, snap.released) {
+                    (false, _) => "",
+                    (true, None) => " (output, clamped)",
+                    (true, Some(_)) => " (output, released)",
+                };
                 computed_rows.push(html! {
                     <tr data-id={n.id.clone()} data-k={k.to_string()}>
                         <th scope="row">{ name }<span class="muted">{ note }</span></th>

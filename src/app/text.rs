@@ -74,6 +74,32 @@ pub const LEGEND_GHOST: &str =
     "backprop target δ = −∂L/∂v: dashed ring; ε fills it when PC equals backprop";
 pub const LEGEND_SIGN: &str = "colour = sign: orange positive, blue negative; size = magnitude";
 pub const LEGEND_CLAMP: &str = "thick border and pin = clamped (input data, output target)";
+pub const LEGEND_RELEASED: &str =
+    "dashed border, no pin = the output released: free, it relaxes to its own prediction";
+/// The charts' labels of the output-clamp lines.
+pub const PLOT_RELEASED: &str = "released";
+pub const PLOT_CLAMPED: &str = "clamped";
+/// The output clamp's switch (data panel; key C).
+pub const OUTPUT_CLAMP: &str = "Hold the output at the target";
+pub const OUTPUT_CLAMP_HINT: &str = "Clamped (the usual run), the target holds the output and \
+the error it leaves flows back through the graph. Release it to see PC without a target: the \
+output relaxes to its own prediction and every error drains away. The run goes on from this \
+tick, and its replay shows the release here (key C).";
+pub const OUTPUT_CLAMP_EXACT: &str = "This variant runs a fixed schedule of D ticks that needs \
+the output clamped: release it under fixed prediction or strict PC.";
+
+/// What a released output is doing, from the tick it was released.
+pub fn released_words(k: usize) -> String {
+    format!("released at tick {k}: free, it relaxes to its own prediction")
+}
+
+/// The switch's state in words, for the data panel and the live region.
+pub fn clamp_state(released: Option<usize>) -> String {
+    match released {
+        None => "Output clamped to the target.".into(),
+        Some(k) => format!("Output {}.", released_words(k)),
+    }
+}
 pub const LEGEND_PARAM: &str =
     "parameter θ or input: disc = PC estimate of ∂L/∂θ, ring = backprop ∂L/∂θ";
 pub const LEGEND_MATCH: &str =

@@ -279,6 +279,11 @@ pub struct Session {
     history: History,
     /// [`Session::set_leaves`]: the overwritten numbers, to restore on error.
     backup: Vec<f64>,
+    /// The output clamp's schedule for this run: `(step, clamped)` pairs in increasing step
+    /// order; from each listed step on, the output is held at the target (`true`) or relaxes
+    /// like a hidden node (`false`). Empty: clamped throughout (the usual run). Kept by
+    /// [`Session::rewind`] (replay), cleared by [`Session::reset`].
+    clamp_events: Vec<(usize, bool)>,
 }
 
 fn slice<'a>(buf: &'a [f64], off: &[usize], len: &[usize], i: usize) -> &'a [f64] {
@@ -365,6 +370,7 @@ impl Session {
             settle_tol: 1e-12,
             limit: DIVERGENCE_LIMIT,
             backup: Vec::new(),
+            clamp_events: Vec::new(),
             reference,
             graph,
         };
@@ -543,8 +549,15 @@ impl Session {
     }
 
     /// Back to step 0: hidden values at the feedforward pass, output clamped to the target,
-    /// history cleared.
+    /// history cleared, and the output clamped for the whole run (the clamp schedule cleared).
     pub fn reset(&mut self) {
+        self.clamp_events.clear();
+        self.rewind();
+    }
+
+    /// Back to step 0 like [`Session::reset`], but keeping this run's clamp schedule: running
+    /// again reproduces the run exactly (replay).
+    pub fn rewind(&mut self) {
         let lay = self.graph.layout();
         let out = self.graph.output();
         let (o, l) = (lay.off[out], lay.len[out]);
@@ -605,6 +618,41 @@ impl Session {
                 let df = &self.cur.df[r.clone()];
                 for (((n, v), x), d) in self.nxt.p.v[r].iter_mut().zip(v).zip(xi).zip(df) {
                     let delta = rate * (x + d);
+                    *n = v - delta;
+                    max_change = fmax(max_change, delta.abs());
+                    max_value = fmax(max_value, n.abs());
+                    bad_value |= n.is_nan() || n.abs() > limit;
+                }
+            }
+        }
+        // 1b. the output: held at the target, or (released) relaxing like a hidden node with
+        // no children: v ← v − rate·ξ
+        if !self.clamp_events.is_empty() {
+            let out = self.graph.output();
+            let lay = self.graph.layout();
+            let r = lay.off[out]..lay.off[out] + lay.len[out];
+            if self.output_clamped() {
+                // clamped again after a release, the jump back onto the target is this tick's
+                // change (the settled test must not stop on it)
+                let v = &self.cur.p.v[r.clone()];
+                for ((n, v), y) in self.nxt.p.v[r]
+                    .iter_mut()
+                    .zip(v)
+                    .zip(&self.graph.target().data)
+                {
+                    *n = *y;
+                    max_change = fmax(max_change, (y - v).abs());
+                }
+            } else {
+                let rate = if self.variant.is_exact() {
+                    self.graph.nodes()[out].variance
+                } else {
+                    self.eta
+                };
+                let v = &self.cur.p.v[r.clone()];
+                let xi = &self.cur.xi[r.clone()];
+                for ((n, v), x) in self.nxt.p.v[r].iter_mut().zip(v).zip(xi) {
+                    let delta = rate * x;
                     *n = v - delta;
                     max_change = fmax(max_change, delta.abs());
                     max_value = fmax(max_value, n.abs());
@@ -800,6 +848,60 @@ impl Session {
     /// The largest stable inference rate for fixed prediction, `2·min σ²` over hidden nodes.
     pub fn stable_rate_bound(&self) -> f64 {
         stable_rate_bound(&self.graph)
+    }
+    /// Whether the output is held at the target for the next tick (at the current step of
+    /// this run's clamp schedule).
+    pub fn output_clamped(&self) -> bool {
+        self.clamp_events
+            .iter()
+            .rev()
+            .find(|(k, _)| *k <= self.step)
+            .is_none_or(|&(_, c)| c)
+    }
+
+    /// This run's clamp schedule (see [`Session::set_output_clamped`]).
+    pub fn clamp_events(&self) -> &[(usize, bool)] {
+        &self.clamp_events
+    }
+
+    /// Hold the output at the target (`true`, the usual run) or release it (`false`) from the
+    /// current step on: a released output relaxes like a hidden node with no children,
+    /// `v ← v − η·ξ`, so its error drains and the others follow it; clamping it again puts it
+    /// back on the target at the next tick. The change is recorded in this run's schedule
+    /// (anything scheduled at or after the current step is replaced), so [`Session::rewind`]
+    /// and running again reproduce it. Refused for the exact variants, whose fixed `D`-step
+    /// schedule assumes the clamp, and for a rate at which the released output would not be
+    /// stable (`η ≥ 2σ²_out`). The state at the current step does not change.
+    pub fn set_output_clamped(&mut self, clamped: bool) -> Result<(), GraphError> {
+        if clamped == self.output_clamped() {
+            return Ok(());
+        }
+        if self.variant.is_exact() {
+            return Err(GraphError::BadSetting {
+                key: "output clamp".into(),
+                detail: format!(
+                    "cannot change under {}: its fixed {}-tick schedule assumes the output is held at the target; release it under fixed prediction or strict PC",
+                    self.variant.name(),
+                    self.depth
+                ),
+            });
+        }
+        let bound = 2.0 * self.graph.nodes()[self.graph.output()].variance;
+        if !clamped && self.eta >= bound {
+            return Err(GraphError::BadSetting {
+                key: "output clamp".into(),
+                detail: format!(
+                    "cannot be released at rate η = {}: a free output is stable only below 2σ² = {bound}; lower the rate first",
+                    self.eta
+                ),
+            });
+        }
+        let step = self.step;
+        self.clamp_events.retain(|&(k, _)| k < step);
+        self.clamp_events.push((step, clamped));
+        // a run that had settled may move again
+        self.max_change = f64::INFINITY;
+        Ok(())
     }
 
     /// Indices of the param nodes, in node order.
@@ -1328,6 +1430,196 @@ mod tests {
         assert!(matches!(s.tick(), TickOutcome::Diverged(_)));
         assert_eq!(s.step(), k);
         assert!(s.stable_rate_bound() == 2.0);
+    }
+
+    /// The largest |ε| over computed nodes.
+    fn max_error(s: &Session) -> f64 {
+        s.computed_nodes()
+            .iter()
+            .flat_map(|&i| s.error(i).to_vec())
+            .fold(0.0, |m: f64, e| m.max(e.abs()))
+    }
+
+    #[test]
+    fn a_released_output_drains_every_error() {
+        for json in [CHAIN, SKIP, MLP] {
+            for v in [Variant::FixedPred, Variant::Strict] {
+                let mut s = Session::new(graph(json), v, 0.2).unwrap();
+                assert!(s.output_clamped());
+                assert_eq!(s.relax_until_settled(1e-13, 100_000), TickOutcome::Settled);
+                let e0 = s.energy();
+                assert!(e0 > 1e-4 && max_error(&s) > 1e-3, "{v:?}");
+                let t = s.step();
+                s.set_output_clamped(false).unwrap();
+                assert!(!s.output_clamped());
+                assert_eq!(s.clamp_events(), &[(t, false)]);
+                // the state at the release tick is unchanged
+                assert_eq!(s.energy(), e0);
+                let out = s.graph().output();
+                let before = s.value(out).to_vec();
+                s.tick();
+                assert_ne!(s.value(out), &before[..], "{v:?}: the output must move");
+                assert_eq!(s.relax_until_settled(1e-13, 100_000), TickOutcome::Settled);
+                // nothing left to explain: every error and the energy drain to zero ...
+                assert!(max_error(&s) < 1e-10, "{json} {v:?}: {}", max_error(&s));
+                assert!(s.energy() < 1e-20, "{v:?}: F = {}", s.energy());
+                // ... the output sits on its own prediction, not on the target ...
+                let tgt = &s.graph().target().data;
+                for ((x, m), y) in s.value(out).iter().zip(s.prediction(out)).zip(tgt) {
+                    assert!((x - m).abs() < 1e-10 && (x - y).abs() > 1e-3, "{x} {m} {y}");
+                }
+                // ... and the gap to backprop is backprop itself again
+                let m = s.metrics();
+                assert!(m.rel_err_params > 0.99, "{v:?}: {m:?}");
+                // clamped again, the target pulls and the run relaxes back to where it was
+                s.set_output_clamped(true).unwrap();
+                assert_eq!(
+                    s.tick(),
+                    TickOutcome::Running,
+                    "{v:?}: the jump is a change"
+                );
+                assert_eq!(s.relax_until_settled(1e-13, 100_000), TickOutcome::Settled);
+                assert!(
+                    close(s.energy(), e0, 1e-8),
+                    "{v:?}: F {} vs {e0}",
+                    s.energy()
+                );
+                if v == Variant::FixedPred {
+                    assert!(worst_gap(&s) < 1e-9, "{json}: gap {}", worst_gap(&s));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_prediction_drains_the_output_error_geometrically() {
+        // released at step 0: ε_out(k) = (1 − η/σ²)^k · ε_out(0) (no children feed back)
+        let g = graph(CHAIN);
+        let y = g.index_of("y").unwrap();
+        let mut s = Session::new(g, Variant::FixedPred, 0.1).unwrap();
+        let e0 = s.error(y)[0];
+        s.set_output_clamped(false).unwrap();
+        for k in 1..=30 {
+            s.tick();
+            let want = 0.9f64.powi(k) * e0;
+            assert!(
+                close(s.error(y)[0], want, 1e-13),
+                "k={k}: {} vs {want}",
+                s.error(y)[0]
+            );
+        }
+    }
+
+    #[test]
+    fn strict_energy_never_rises_after_the_release() {
+        // strict PC with the output free is gradient descent on F over every computed value
+        for json in [CHAIN, SKIP, MLP] {
+            let mut s = Session::new(graph(json), Variant::Strict, 0.05).unwrap();
+            s.run(40);
+            s.set_output_clamped(false).unwrap();
+            let mut f = s.energy();
+            for _ in 0..400 {
+                s.tick();
+                assert!(
+                    s.energy() <= f * (1.0 + 1e-12),
+                    "{json}: {} > {f}",
+                    s.energy()
+                );
+                f = s.energy();
+            }
+            assert!(f < 1e-3 * s.loss(), "{f}");
+        }
+    }
+
+    #[test]
+    fn rewind_replays_the_clamp_schedule_and_reset_clears_it() {
+        let g = graph(MLP);
+        let out = g.index_of(&g.nodes()[g.output()].id.clone()).unwrap();
+        let mut s = Session::new(g, Variant::FixedPred, 0.3).unwrap();
+        s.run(25);
+        s.set_output_clamped(false).unwrap();
+        s.run(40);
+        assert!(s
+            .value(out)
+            .iter()
+            .zip(&s.graph().target().data)
+            .any(|(v, y)| v != y));
+        s.set_output_clamped(true).unwrap();
+        assert_eq!(s.clamp_events(), &[(25, false), (65, true)]);
+        s.tick();
+        // clamped again: back on the target at the next tick
+        assert_eq!(s.value(out), &s.graph().target().data[..]);
+        s.run(20);
+        let (k, vals, errs, f) = (s.step(), s.value(out).to_vec(), max_error(&s), s.energy());
+        let hidden: Vec<f64> = s
+            .computed_nodes()
+            .iter()
+            .flat_map(|&i| s.value(i).to_vec())
+            .collect();
+        s.rewind();
+        assert_eq!((s.step(), s.clamp_events().len()), (0, 2));
+        s.run(k);
+        let again: Vec<f64> = s
+            .computed_nodes()
+            .iter()
+            .flat_map(|&i| s.value(i).to_vec())
+            .collect();
+        assert_eq!(again, hidden, "a rewound run is the same run, bit for bit");
+        assert_eq!(
+            (s.value(out).to_vec(), max_error(&s), s.energy()),
+            (vals, errs, f)
+        );
+        // a change at an earlier step replaces what was scheduled after it
+        s.rewind();
+        s.run(10);
+        s.set_output_clamped(false).unwrap();
+        assert_eq!(s.clamp_events(), &[(10, false)]);
+        s.reset();
+        assert!(s.clamp_events().is_empty() && s.output_clamped());
+        // the usual run is untouched by the feature: same as a fresh session
+        s.run(50);
+        let mut fresh = Session::new(graph(MLP), Variant::FixedPred, 0.3).unwrap();
+        fresh.run(50);
+        assert_eq!(s.energy(), fresh.energy());
+    }
+
+    #[test]
+    fn the_release_is_refused_where_it_would_mislead_or_diverge() {
+        for v in [Variant::Zil, Variant::FixedPredEta1] {
+            let mut s = Session::new(graph(CHAIN), v, 0.1).unwrap();
+            let e = s.set_output_clamped(false).unwrap_err().to_string();
+            assert!(
+                e.contains("schedule") && e.contains("fixed prediction or strict"),
+                "{e}"
+            );
+            assert!(s.output_clamped() && s.clamp_events().is_empty());
+        }
+        // unit output variance: a free output is stable only below η = 2
+        let mut s = Session::new(graph(CHAIN), Variant::Strict, 1.0).unwrap();
+        s.set_eta(2.5);
+        let e = s.set_output_clamped(false).unwrap_err().to_string();
+        assert!(e.contains("2.5") && e.contains("lower the rate"), "{e}");
+        assert!(s.output_clamped());
+        // asking for what already holds is not a change
+        s.set_output_clamped(true).unwrap();
+        assert!(s.clamp_events().is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// On random graphs: releasing the output of a relaxed fixed-prediction run drains the
+        /// energy to zero (nothing left to explain), whatever the graph.
+        #[test]
+        fn released_random_graphs_drain((k, leaves, nodes) in rand_graph_parts()) {
+            let f = random_graph(k, &leaves, &nodes, 1.0);
+            let g = Graph::from_file(&f).map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
+            let mut s = Session::new(g, Variant::FixedPred, 0.3).unwrap();
+            s.run(200);
+            s.set_output_clamped(false).unwrap();
+            let out = s.run(20_000);
+            prop_assert!(matches!(out, TickOutcome::Settled | TickOutcome::Running), "{out:?}");
+            prop_assert!(s.energy() <= 1e-12 * (1.0 + s.loss()), "F = {}", s.energy());
+        }
     }
 
     #[test]

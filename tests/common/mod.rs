@@ -2,7 +2,8 @@
 //! Chromium). Each file uses a subset, hence the allow.
 #![allow(dead_code)]
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement};
+use wasm_bindgen::JsValue;
+use web_sys::{Element, Event, HtmlElement};
 
 pub async fn sleep(ms: u64) {
     yew::platform::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -44,4 +45,35 @@ pub fn click(root: &Element, sel: &str) {
 
 pub fn text(root: &Element, sel: &str) -> String {
     q(root, sel).text_content().unwrap_or_default()
+}
+
+/// A bubbling `keydown` with `key` (built through the JS constructor).
+pub fn press(el: &Element, key: &str) {
+    let w = web_sys::window().unwrap();
+    let ctor: js_sys::Function = js_sys::Reflect::get(&w, &JsValue::from_str("KeyboardEvent"))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let init = js_sys::Object::new();
+    js_sys::Reflect::set(&init, &"key".into(), &key.into()).unwrap();
+    js_sys::Reflect::set(&init, &"bubbles".into(), &true.into()).unwrap();
+    let args = js_sys::Array::of2(&"keydown".into(), &init);
+    let ev: Event = js_sys::Reflect::construct(&ctor, &args)
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    el.dispatch_event(&ev).unwrap();
+}
+
+/// Whether an element's `class` attribute lists `c`.
+pub trait HasClass {
+    fn has_class(&self, c: &str) -> bool;
+}
+impl HasClass for Element {
+    fn has_class(&self, c: &str) -> bool {
+        self.get_attribute("class")
+            .unwrap_or_default()
+            .split_whitespace()
+            .any(|x| x == c)
+    }
 }
