@@ -93,6 +93,40 @@ test('Z-IL on a levelled preset is exact when finished', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('a random start: fixed prediction still reaches backprop, Z-IL is no longer exact, rate 1 forgets it; kept in the link', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#start');
+  await select(page, '#preset', 'diamond');
+  await select(page, '#start', 'r3');
+  await eventually(() => page.evaluate(() => window.__pc.energy > window.__pc.loss * 1.001), true, { label: 'F(0) > L from a random start' });
+  assert.match(await page.evaluate(() => location.hash), /init=r3/);
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 10000 });
+  assert.ok(await page.evaluate(() => window.__pc.gapOverall) < 1e-5, 'fixed prediction relaxes to backprop from anywhere');
+  await select(page, '#variant', 'zil');
+  assert.match(await page.textContent('#start-note'), /C1/);
+  await page.click('#play');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 10000 });
+  assert.equal(await page.getAttribute('#status', 'data-status'), 'finished');
+  const zil = Number.parseFloat(await page.textContent('#gap-overall'));
+  assert.ok(zil > 1e-3, `Z-IL from a random start is not exact: gap ${zil}`);
+  await shot(page, 'random-start-zil');
+  await select(page, '#variant', 'fixed_eta1');
+  await page.click('#play');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 10000 });
+  assert.ok(Number.parseFloat(await page.textContent('#gap-overall')) < 1e-9, 'rate 1 forgets the start');
+  // a link reopens the same start; a bad one says what and keeps the default
+  const { page: again } = await openPage(browser, `${server.url}#v=1&p=diamond&init=r3&play=0`);
+  await again.waitForSelector('#start');
+  assert.equal(await again.inputValue('#start'), 'r3');
+  const { page: bad } = await openPage(browser, `${server.url}#v=1&init=rr&play=0`);
+  await bad.waitForSelector('#alert');
+  assert.match(await bad.textContent('#alert'), /start/);
+  assert.equal(await bad.inputValue('#start'), 'ff');
+  await noNonFinite(page);
+  assert.deepEqual(errors, []);
+});
+
 test('learning step: after relaxing, θ moves by −α·∂L/∂θ and the loss drops; L and a lesson link too', async () => {
   const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await page.waitForSelector('#learn');

@@ -62,6 +62,8 @@ pub struct Model {
     pub scale: ColourScale,
     /// `Some(false)`: do not start playing on load.
     pub autoplay: Option<bool>,
+    /// A random start with this seed (`init=r7`); `None`: the feedforward values.
+    pub random_start: Option<u64>,
 }
 
 /// What the graph's disc and ring sizes are relative to: each node's own largest value, the
@@ -324,6 +326,9 @@ pub fn encode(l: &Link) -> String {
     if m.scale != ColourScale::Node {
         parts.push(format!("scale={}", m.scale.key()));
     }
+    if let Some(seed) = m.random_start {
+        parts.push(format!("init=r{seed}"));
+    }
     if let Some(play) = m.autoplay {
         parts.push(if play { "play=1" } else { "play=0" }.into());
     }
@@ -368,9 +373,9 @@ fn list(v: &[String]) -> String {
 // decode
 
 /// Keys this decoder understands (v1).
-const KEYS: [&str; 18] = [
-    "v", "p", "g", "var", "eta", "speed", "in", "t", "scale", "play", "embed", "panels", "theme",
-    "bg", "zoom", "hide", "id", "origin",
+const KEYS: [&str; 19] = [
+    "v", "p", "g", "var", "eta", "speed", "in", "t", "scale", "init", "play", "embed", "panels",
+    "theme", "bg", "zoom", "hide", "id", "origin",
 ];
 
 fn flag(v: Option<&str>) -> Option<bool> {
@@ -523,6 +528,21 @@ fn decode_model<'a>(get: &Getter<'a>) -> Result<Model, String> {
             },
         }
     }
+    if let Some(v) = get("init") {
+        match v.map(|s| unesc(s).trim().to_string()).as_deref() {
+            Some("") | Some("ff") | None => {}
+            Some(s) => match s.strip_prefix('r').and_then(|d| d.parse::<u64>().ok()) {
+                Some(seed) => m.random_start = Some(seed),
+                None => {
+                    return Err(bad(
+                        "start",
+                        s,
+                        "is not `ff` (feedforward) or `r` and a seed number (e.g. `r7`)",
+                    ))
+                }
+            },
+        }
+    }
     if let Some(v) = get("play") {
         match flag(v) {
             Some(b) => m.autoplay = Some(b),
@@ -657,6 +677,17 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn the_random_start_round_trips_and_a_bad_one_says_so() {
+        let d = decode("#v=1&p=chain&init=r7");
+        assert_eq!((d.notice, d.link.model.random_start), (None, Some(7)));
+        assert!(encode(&d.link).contains("init=r7"));
+        assert_eq!(decode("#v=1&init=ff").link.model.random_start, None);
+        let d = decode("#v=1&p=chain&init=random");
+        let n = d.notice.unwrap();
+        assert!(n.contains("start") && n.contains("`r7`"), "{n}");
+    }
+
     fn full() -> Link {
         Link {
             model: Model {
@@ -671,6 +702,7 @@ mod tests {
                 target: Some(vec![1.0, -0.25]),
                 scale: ColourScale::Global,
                 autoplay: Some(false),
+                random_start: Some(42),
             },
             view: View {
                 embed: true,
@@ -877,6 +909,7 @@ mod tests {
             id in "[a-zA-Z0-9_][a-zA-Z0-9_ ,:;&=%#]{0,7}",
             vals in proptest::collection::vec(-1e6f64..1e6, 1..4),
             scale in 0usize..3,
+            seed in proptest::option::of(0u64..u64::MAX),
         ) {
             let l = Link {
                 model: Model {
@@ -888,6 +921,7 @@ mod tests {
                     target: Some(vals),
                     scale: ColourScale::ALL[scale],
                     autoplay: None,
+                    random_start: seed,
                 },
                 view: View::default(),
             };

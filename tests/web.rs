@@ -412,3 +412,41 @@ async fn the_output_clamp_button_releases_the_output_and_the_graph_follows_the_e
     assert!(b.has_attribute("disabled"));
     assert!(b.get_attribute("title").unwrap().contains("fixed schedule"));
 }
+
+#[wasm_bindgen_test]
+async fn a_random_start_moves_the_hidden_values_exactly_as_the_engine_does() {
+    let root = mount().await;
+    let eps = |id: &str| -> f64 {
+        q(&root, &format!("g.node[data-id='{id}']"))
+            .get_attribute("data-eps")
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(eps("y1"), 0.0, "the usual start: hidden errors at 0");
+    assert!(text(&root, "#start-note").contains("F(0) = L"));
+    pick(&root, "#start", "r2");
+    settle().await;
+    assert_eq!(text(&root, "#iter"), "0");
+    let p = presets::get("paper").unwrap();
+    let mut sim = Sim::new(p.json, "fixed", f64::NAN).unwrap();
+    sim.set_start(pc_playground::engine::Start::Random(2));
+    for id in ["y1", "y2", "y3", "t", "s"] {
+        let i = sim.info().nodes.iter().position(|n| n.id == id).unwrap();
+        let want = sim.session().error(i)[0];
+        assert!(want != 0.0);
+        assert!(
+            (eps(id) - want).abs() <= 1e-12 * want.abs(),
+            "{id}: {} vs {want}",
+            eps(id)
+        );
+    }
+    assert!(text(&root, "#start-note").contains("still relaxes to backprop"));
+    // Z-IL loses its exactness from here, and says why
+    pick(&root, "#variant", "zil");
+    settle().await;
+    assert!(text(&root, "#start-note").contains("C1"));
+    pick(&root, "#start", "ff");
+    settle().await;
+    assert_eq!(eps("y1"), 0.0);
+}

@@ -10,7 +10,7 @@ use super::state::{
     Cmd, ColourScale, Status, LR_MAX, LR_MIN, RATE_MAX, RATE_MIN, SPEED_MAX, SPEED_MIN, VARIANTS,
 };
 use super::text::{self, full, num};
-use crate::engine::LearnReport;
+use crate::engine::{LearnReport, Start};
 
 // ---------------------------------------------------------------------------------------------
 // A typed number field. Uncontrolled while the visitor types (Yew would otherwise rewrite the
@@ -146,6 +146,9 @@ pub struct ControlsProps {
     pub has_params: bool,
     /// The output is released (at that tick); `None`: clamped to the target.
     pub released: Option<usize>,
+    /// Where runs start, and whether this run had to start from the feedforward values instead.
+    pub start: Start,
+    pub start_fell_back: bool,
     pub on_cmd: Callback<Cmd>,
 }
 
@@ -321,6 +324,7 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
                 { for leaves }
                 { for targets }
                 { output_clamp(p) }
+                { start_field(p) }
             </fieldset>
             <div class="field scale-field">
                 <label for="scale">{ text::SCALE }</label>
@@ -355,6 +359,42 @@ fn output_clamp(p: &ControlsProps) -> Html {
             <button id="clamp-out" type="button" class="toggle" aria-pressed={clamped.to_string()}
                 title={hint} disabled={!p.uses_rate || p.status == Status::Diverged} {onclick}>{ text::OUTPUT_CLAMP }</button>
             <span id="clamp-state" class="small muted">{ text::clamp_state(p.released) }</span>
+        </div>
+    }
+}
+
+/// Where runs start: the feedforward values or a seeded random start (pc-math pitfall 8), with
+/// what that does under the current variant.
+fn start_field(p: &ControlsProps) -> Html {
+    let on = p.on_cmd.clone();
+    let onchange = Callback::from(move |e: Event| {
+        if let Some(el) = e.target_dyn_into::<HtmlSelectElement>() {
+            if let Some(s) = text::start_of_key(&el.value()) {
+                on.emit(Cmd::SetStart(s));
+            }
+        }
+    });
+    let mut seeds = vec![1u64, 2, 3];
+    if let Start::Random(k) = p.start {
+        if !seeds.contains(&k) {
+            seeds.push(k);
+        }
+    }
+    let note = if p.start_fell_back {
+        text::START_FELL_BACK
+    } else {
+        text::start_note(p.start, p.variant.as_str())
+    };
+    html! {
+        <div class="field start-field">
+            <label for="start">{ text::START }</label>
+            <select id="start" {onchange} title={text::START_HINT}>
+                <option value="ff" selected={p.start == Start::Feedforward}>{ text::START_FF }</option>
+                { for seeds.into_iter().map(|k| html! {
+                    <option value={format!("r{k}")} selected={p.start == Start::Random(k)}>{ text::start_random_label(k) }</option>
+                }) }
+            </select>
+            <span id="start-note" class="small muted">{ note }</span>
         </div>
     }
 }

@@ -569,6 +569,7 @@ impl Hub {
                     target: a.target.map(|t| t.to_vec()),
                     scale,
                     autoplay: None,
+                    random_start: None,
                 };
                 if let Err(e) = url::apply_model(st, &m) {
                     let msg = e.replacen("The link's", "The `set` message's", 1).replace(

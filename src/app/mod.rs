@@ -820,6 +820,8 @@ impl App {
             learned: st.learned.clone(),
             has_params: st.sim.has_params(),
             released: self.plot_snap.released,
+            start: st.start,
+            start_fell_back: st.sim.start_fell_back(),
             on_cmd: on_cmd.clone(),
         };
         let cprops = controls::ControlsProps {

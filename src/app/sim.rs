@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use crate::engine::{
-    learn_step, Graph, LearnReport, NodeKind, Session, Shape, Tensor, TickOutcome, Variant,
+    learn_step, Graph, LearnReport, NodeKind, Session, Shape, Start, Tensor, TickOutcome, Variant,
 };
 
 use super::layout::{self, LNode, Layout};
@@ -345,6 +345,17 @@ impl Sim {
         } else {
             b.min(2.0 * self.info.nodes[self.info.output].variance)
         }
+    }
+
+    /// Where runs start (a new run begins).
+    pub fn set_start(&mut self, start: Start) {
+        self.session.set_start(start);
+    }
+
+    /// This run started from the feedforward values although a random start was asked for
+    /// (a moved value left an op's domain under strict PC).
+    pub fn start_fell_back(&self) -> bool {
+        self.session.start_fell_back()
     }
 
     pub fn set_eta(&mut self, eta: f64) {

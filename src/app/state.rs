@@ -6,7 +6,7 @@ use super::presets;
 use super::sim::{GraphInfo, Series, Sim, Snap, Tick};
 use super::text;
 use super::text_teach;
-use crate::engine::{GraphFile, Landscape, LearnReport};
+use crate::engine::{GraphFile, Landscape, LearnReport, Start};
 
 pub const VARIANTS: [&str; 4] = ["fixed", "strict", "zil", "fixed_eta1"];
 pub const SPEED_MIN: f64 = 1.0;
@@ -42,6 +42,8 @@ pub enum Cmd {
     LearnStep,
     /// The learning step's rate `α`.
     SetLearnRate(f64),
+    /// Where runs start: the feedforward values (the usual run) or a seeded random start.
+    SetStart(Start),
     /// Hold the output at the target (`true`, the usual run) or release it from the current
     /// tick on; the run goes on from here (and replays with the release at this tick).
     SetOutputClamp(bool),
@@ -145,6 +147,8 @@ pub struct AppState {
     /// The visitor prefers reduced motion: nothing starts playing by itself (a graph loaded
     /// from the editor or an import stays paused). Kept in step by the app.
     pub reduced_motion: bool,
+    /// Where runs start (kept across graphs, variants and data).
+    pub start: Start,
 }
 
 impl AppState {
@@ -185,6 +189,7 @@ impl AppState {
             series_stale: false,
             scrub: None,
             reduced_motion: false,
+            start: Start::Feedforward,
         };
         st.refresh();
         st.update_landscape();
@@ -374,8 +379,8 @@ impl AppState {
                         self.info = self.sim.info();
                         self.preset = key;
                         self.eta = self.sim.eta();
-                        self.graph_replaced();
                         self.alert = None;
+                        self.graph_replaced();
                         self.status = Status::Idle;
                         self.refresh();
                         if self.playing {
@@ -388,6 +393,13 @@ impl AppState {
             }
             Cmd::SetScale(c) => {
                 self.scale = c;
+                true
+            }
+            Cmd::SetStart(start) => {
+                self.start = start;
+                self.sim.set_start(start);
+                self.new_run();
+                self.alert = None;
                 true
             }
             Cmd::SetOutputClamp(clamped) => {
@@ -482,8 +494,8 @@ impl AppState {
                         self.file = file;
                         self.file_for = self.info.clone();
                         self.preset = text_teach::CUSTOM_KEY.to_string();
-                        self.graph_replaced();
                         self.alert = None;
+                        self.graph_replaced();
                         self.forget_replay();
                         self.status = Status::Idle;
                         self.refresh();
@@ -545,6 +557,10 @@ impl AppState {
     /// A new graph: what belonged to the old one goes (the last learning step, the kept run,
     /// the host's highlight) and the landscape is recomputed.
     pub(super) fn graph_replaced(&mut self) {
+        if self.start != Start::Feedforward {
+            self.sim.set_start(self.start);
+            self.refresh();
+        }
         self.learned = None;
         self.kept = None;
         self.highlight.clear();
@@ -558,6 +574,12 @@ impl AppState {
 
     fn after_data_change(&mut self) {
         self.update_landscape();
+        self.new_run();
+    }
+
+    /// A run from tick 0 with what changed (data, start): the old run cannot be replayed, a
+    /// diverged one is over, and playing goes on.
+    fn new_run(&mut self) {
         self.forget_replay();
         let was_diverged = self.status == Status::Diverged;
         self.reset_run();

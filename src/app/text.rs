@@ -79,6 +79,42 @@ pub const LEGEND_RELEASED: &str =
 /// The charts' labels of the output-clamp lines.
 pub const PLOT_RELEASED: &str = "released";
 pub const PLOT_CLAMPED: &str = "clamped";
+/// Where runs start (data panel).
+pub const START: &str = "Start from";
+pub const START_FF: &str = "feedforward values (v = v̂)";
+pub const START_HINT: &str = "Where every run starts. The usual start puts each hidden value \
+at its feedforward value, so every hidden error starts at 0 and F(0) = L. A random start moves \
+each hidden value by up to ±25 % of its size (the same numbers for the same seed).";
+pub const START_FELL_BACK: &str = "This seed moves a value outside its op's domain under strict \
+PC (a square root of a negative number, …), so this run starts from the feedforward values; \
+try another seed.";
+
+/// The random start's option text.
+pub fn start_random_label(seed: u64) -> String {
+    format!("random, ±25 % (seed {seed})")
+}
+
+/// The start picker's value → start (`ff`, `r7`); the link uses the same keys.
+pub fn start_of_key(k: &str) -> Option<crate::engine::Start> {
+    use crate::engine::Start;
+    match k {
+        "ff" => Some(Start::Feedforward),
+        _ => k.strip_prefix('r')?.parse().ok().map(Start::Random),
+    }
+}
+
+/// What the start does under this variant (pc-math §2.3 and pitfall 8).
+pub fn start_note(start: crate::engine::Start, variant: &str) -> &'static str {
+    use crate::engine::Start;
+    match (start, variant) {
+        (Start::Feedforward, _) => "Every hidden error starts at 0: F(0) = L.",
+        (_, "zil") => "Z-IL needs the feedforward start (its condition C1): from here its D ticks are not exact.",
+        (_, "fixed_eta1") => "At rate 1 every error is replaced in one tick, so the start is forgotten: still exact after D ticks.",
+        (_, "strict") => "Strict PC takes another path, and on a non-convex energy may settle elsewhere.",
+        _ => "The hidden errors start away from 0; fixed prediction still relaxes to backprop.",
+    }
+}
+
 /// The output clamp's switch (data panel; key C).
 pub const OUTPUT_CLAMP: &str = "Hold the output at the target";
 pub const OUTPUT_CLAMP_HINT: &str = "Clamped (the usual run), the target holds the output and \

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
 
-use crate::engine::Graph;
+use crate::engine::{Graph, Start};
 use crate::share_codec::{self as codec, notice, Link, Model, Source, View, SHOWING_DEFAULT};
 
 use super::presets::{self, Preset};
@@ -197,6 +197,9 @@ pub fn apply_model(st: &mut AppState, m: &Model) -> Result<(), String> {
             }
         }
     }
+    if let Some(k) = m.random_start {
+        st.apply(Cmd::SetStart(Start::Random(k)));
+    }
     // last: a rate at or above the stable limit is a valid link (it shows the guard)
     if let Some(eta) = m.eta {
         st.apply(Cmd::SetRate(eta));
@@ -262,6 +265,10 @@ pub fn capture(st: &AppState, view: &View, autoplay: Option<bool>) -> Link {
     let mut m = Model {
         autoplay,
         scale: st.scale,
+        random_start: match st.start {
+            Start::Random(k) => Some(k),
+            Start::Feedforward => None,
+        },
         ..Default::default()
     };
     if st.variant != "fixed" {

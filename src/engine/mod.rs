@@ -30,7 +30,7 @@ pub use learn::{
     landscape, learn_step, DatasetKind, EpochStats, Landscape, LearnReport, ParamsKind,
     TrainConfig, Trainer,
 };
-pub use relax::{HistoryPoint, Metrics, Session, TickOutcome, Variant};
+pub use relax::{HistoryPoint, Metrics, Session, Start, TickOutcome, Variant};
 pub use tensor::{Shape, Tensor};
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 use std::cell::{OnceCell, RefCell};
 
 use super::backprop::{feedforward_into, Point, Reference};
+use super::datasets::Rng;
 use super::graph::{Graph, GraphError, NodeKind};
 use super::ops::{node_forward, node_vjp, Intermediates, Slots};
 use super::tensor::Tensor;
@@ -59,6 +60,21 @@ impl Variant {
         matches!(self, Variant::Zil | Variant::FixedPredEta1)
     }
 }
+/// Where a run starts (`pc-math.md` §1.3 and pitfall 8). `Feedforward` is the usual start:
+/// every hidden value at its feedforward value, so every hidden error is 0 and `F(0) = L` (Z-IL's
+/// condition C1). `Random(seed)` moves each hidden value by up to ±[`START_NOISE`] of its size
+/// (at least ±`START_NOISE`·0.1), the same numbers for the same seed and graph: fixed
+/// prediction still relaxes to backprop, strict PC takes another path, and the exact variants
+/// are no longer exact after `D` ticks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Start {
+    #[default]
+    Feedforward,
+    Random(u64),
+}
+
+/// The random start's relative size (see [`Start`]).
+pub const START_NOISE: f64 = 0.25;
 
 /// What a tick (or a run of ticks) ended with.
 #[derive(Clone, Debug, PartialEq)]
@@ -284,6 +300,11 @@ pub struct Session {
     /// like a hidden node (`false`). Empty: clamped throughout (the usual run). Kept by
     /// [`Session::rewind`] (replay), cleared by [`Session::reset`].
     clamp_events: Vec<(usize, bool)>,
+    /// Where every run starts.
+    start: Start,
+    /// The random start left some op's domain (strict PC), so this run started from the
+    /// feedforward values instead.
+    start_fell_back: bool,
 }
 
 fn slice<'a>(buf: &'a [f64], off: &[usize], len: &[usize], i: usize) -> &'a [f64] {
@@ -371,6 +392,8 @@ impl Session {
             limit: DIVERGENCE_LIMIT,
             backup: Vec::new(),
             clamp_events: Vec::new(),
+            start: Start::Feedforward,
+            start_fell_back: false,
             reference,
             graph,
         };
@@ -396,6 +419,23 @@ impl Session {
     /// Completed updates since the last reset.
     pub fn step(&self) -> usize {
         self.step
+    }
+
+    /// Where runs start (see [`Start`]); resets to step 0.
+    pub fn set_start(&mut self, start: Start) {
+        self.start = start;
+        self.reset();
+    }
+
+    /// Where runs start.
+    pub fn start(&self) -> Start {
+        self.start
+    }
+
+    /// The random start was refused for this run (a moved value left an op's domain under
+    /// strict PC): it started from the feedforward values.
+    pub fn start_fell_back(&self) -> bool {
+        self.start_fell_back
     }
 
     /// Switch variant; resets to step 0.
@@ -572,6 +612,25 @@ impl Session {
         self.zil_acc.iter_mut().for_each(|x| *x = 0.0);
         self.history.clear();
         let mut cur = std::mem::replace(&mut self.cur, State::empty());
+        self.start_fell_back = false;
+        if let Start::Random(seed) = self.start {
+            let mut rng = Rng::new(seed);
+            for &i in &self.hidden {
+                for v in &mut cur.p.v[lay.off[i]..lay.off[i] + lay.len[i]] {
+                    *v += START_NOISE * v.abs().max(0.1) * rng.uniform(-1.0, 1.0);
+                }
+            }
+            self.evaluate(&mut cur);
+            let fine =
+                cur.energy.is_finite() && cur.p.v.iter().chain(&cur.mu).all(|x| x.is_finite());
+            if !fine {
+                // (strict PC) a moved value outside its child's domain: start as usual
+                self.start_fell_back = true;
+                cur.p.clone_from(&self.reference.ff);
+                cur.mu.copy_from_slice(&self.reference.ff.v);
+                cur.p.v[o..o + l].copy_from_slice(&self.graph.target().data);
+            }
+        }
         self.evaluate(&mut cur);
         self.cur = cur;
         self.invalidate_leaf_grads();
@@ -1620,6 +1679,125 @@ mod tests {
             prop_assert!(matches!(out, TickOutcome::Settled | TickOutcome::Running), "{out:?}");
             prop_assert!(s.energy() <= 1e-12 * (1.0 + s.loss()), "F = {}", s.energy());
         }
+
+        /// On random graphs: fixed prediction from a random start relaxes to backprop.
+        #[test]
+        fn random_starts_relax_to_backprop((k, leaves, nodes) in rand_graph_parts(), seed in 0u64..1000) {
+            let f = random_graph(k, &leaves, &nodes, 1.0);
+            let g = Graph::from_file(&f).map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
+            let mut s = Session::new(g, Variant::FixedPred, 0.5).unwrap();
+            s.set_start(Start::Random(seed));
+            s.relax_until_settled(1e-14, 40_000);
+            let scale = 1.0 + s.graph().nodes().iter().enumerate().map(|(i, _)| s.bp_grad(i).iter().fold(0.0f64, |m, x| m.max(x.abs()))).fold(0.0, f64::max);
+            prop_assert!(worst_gap(&s) < 1e-9 * scale, "gap {}", worst_gap(&s));
+        }
+    }
+
+    #[test]
+    fn a_random_start_still_relaxes_to_backprop_under_fixed_prediction() {
+        for json in [CHAIN, SKIP, MLP] {
+            let mut s = Session::new(graph(json), Variant::FixedPred, 0.5).unwrap();
+            s.set_start(Start::Random(7));
+            assert_eq!(s.start(), Start::Random(7));
+            assert!(!s.start_fell_back());
+            // the hidden errors start away from 0, so F(0) > L
+            assert!(s.energy() > s.loss() * (1.0 + 1e-6), "{json}");
+            assert!(max_error(&s) > 1e-3);
+            assert_eq!(s.relax_until_settled(1e-15, 20_000), TickOutcome::Settled);
+            assert!(worst_gap(&s) < 1e-12, "{json}: gap {}", worst_gap(&s));
+        }
+    }
+
+    #[test]
+    fn a_random_start_is_the_same_for_the_same_seed_and_stays_within_its_bounds() {
+        let g = graph(MLP);
+        let mut a = Session::new(g.clone(), Variant::Strict, 0.1).unwrap();
+        let mut b = Session::new(g.clone(), Variant::Strict, 0.1).unwrap();
+        let ff = Session::new(g, Variant::Strict, 0.1).unwrap();
+        a.set_start(Start::Random(3));
+        b.set_start(Start::Random(3));
+        let vals = |s: &Session| -> Vec<f64> {
+            s.computed_nodes()
+                .iter()
+                .flat_map(|&i| s.value(i).to_vec())
+                .collect()
+        };
+        assert_eq!(vals(&a), vals(&b));
+        a.run(30);
+        a.rewind();
+        assert_eq!(
+            vals(&a),
+            vals(&b),
+            "rewind starts from the same random values"
+        );
+        b.set_start(Start::Random(4));
+        assert_ne!(vals(&a), vals(&b));
+        let out = ff.graph().output();
+        for &i in ff.computed_nodes() {
+            for ((x, y), m) in a.value(i).iter().zip(ff.value(i)).zip(ff.prediction(i)) {
+                if i == out {
+                    assert_eq!(x, y, "the output stays on the target");
+                } else {
+                    assert!(
+                        (x - m).abs() <= START_NOISE * m.abs().max(0.1),
+                        "{x} vs {m}"
+                    );
+                }
+            }
+        }
+        // back to the usual start: F(0) = L again
+        a.set_start(Start::Feedforward);
+        assert!(close(a.energy(), a.loss(), 1e-14));
+    }
+
+    #[test]
+    fn z_il_needs_the_feedforward_start_and_fixed_prediction_at_rate_1_forgets_it() {
+        for json in [CHAIN, MLP] {
+            // Z-IL's condition C1 (pc-math §2.3): from anywhere else its D ticks are not
+            // exact (its Jacobians are taken at the moved values)
+            let mut s = Session::new(graph(json), Variant::Zil, 0.1).unwrap();
+            s.run(100);
+            assert!(s.metrics().max_abs_err_nodes < 1e-14);
+            s.set_start(Start::Random(11));
+            assert_eq!(s.run(100), TickOutcome::Finished);
+            let m = s.metrics();
+            assert!(m.max_abs_err_nodes > 1e-3, "{json}: {m:?}");
+            // fixed prediction at rate σ² replaces every error in one tick (ε ← σ²·Σ Jᵀξ at
+            // the feedforward point), so the start is forgotten and D ticks are still exact
+            let mut s = Session::new(graph(json), Variant::FixedPredEta1, 0.1).unwrap();
+            s.set_start(Start::Random(11));
+            assert!(s.metrics().max_abs_err_nodes > 1e-3);
+            assert_eq!(s.run(100), TickOutcome::Finished);
+            assert!(s.metrics().max_abs_err_nodes < 1e-14, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_random_start_outside_a_domain_falls_back_to_the_feedforward_start() {
+        // a = w·x = 0.01: moved by up to ±0.025 it may turn negative, and strict PC takes √a
+        let g = Graph::from_json(
+            r#"{"nodes": [
+                {"id": "x", "op": "input", "value": 1.0},
+                {"id": "w", "op": "param", "value": 0.01},
+                {"id": "a", "op": "mul", "parents": ["w", "x"]},
+                {"id": "y", "op": "sqrt", "parents": ["a"]}
+            ], "output": "y", "target": 0.5}"#,
+        )
+        .unwrap();
+        let (mut fell, mut kept) = (0, 0);
+        for seed in 0..40 {
+            let mut s = Session::new(g.clone(), Variant::Strict, 0.1).unwrap();
+            s.set_start(Start::Random(seed));
+            assert!(s.energy().is_finite());
+            if s.start_fell_back() {
+                fell += 1;
+                assert!(close(s.energy(), s.loss(), 1e-14), "the usual start");
+            } else {
+                kept += 1;
+                assert!(s.energy() != s.loss(), "a moved start");
+            }
+        }
+        assert!(fell > 0 && kept > 0, "fell back {fell}, kept {kept}");
     }
 
     #[test]
