@@ -236,6 +236,31 @@ test('releasing the output: every error drains, the charts mark the tick, replay
   assert.equal(await lesson.isVisible('.leaves'), true);
 });
 
+test('releasing an input under strict PC: the network infers the input that explains the target', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#preset');
+  await select(page, '#preset', 'chain');
+  assert.equal(await page.isDisabled('#hold-x'), true, 'fixed prediction holds the inputs');
+  await select(page, '#variant', 'strict');
+  await page.click('#hold-x');
+  await eventually(() => page.getAttribute('#hold-x', 'aria-pressed'), 'false', { label: 'x released' });
+  await page.click('#relax');
+  await page.waitForFunction(() => window.__pc.settled, null, { timeout: 20000 });
+  // y = w2·tanh(w1·x) = 0.4 with w1 = 1.5, w2 = −0.9: x = atanh(0.4 / −0.9) / 1.5
+  const want = Math.atanh(0.4 / -0.9) / 1.5;
+  const x = await eventually(async () => Number(await page.inputValue('#leaf-x')), (v) => Math.abs(v - want) < 1e-4, { label: `x → ${want}` });
+  assert.ok(await page.evaluate(() => window.__pc.energy) < 1e-9, 'the target is explained: F ≈ 0');
+  assert.match(await nodeAttr(page, 'x', 'class'), /\breleased\b/);
+  assert.match(await nodeAttr(page, 'x', 'aria-label'), /moves down the energy's gradient/);
+  await shot(page, 'input-released');
+  // held again: a new run from the data
+  await page.click('#hold-x');
+  await eventually(async () => Number(await page.inputValue('#leaf-x')), 0.8, { label: 'x back on its data' });
+  assert.ok(x !== 0.8);
+  await noNonFinite(page);
+  assert.deepEqual(errors, []);
+});
+
 test('a kept run: fixed prediction kept, strict PC run over it; both curves, keys and readout; cleared and dropped with a new graph', async () => {
   const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
   await page.waitForSelector('#kept-pin');

@@ -85,6 +85,13 @@ fn ticks_do_not_allocate() {
     let before = allocs();
     s.run(200);
     assert_eq!(allocs() - before, 0, "clamped again");
+    // nor does a free input (strict PC)
+    let mut s = Session::with_history_capacity(g.clone(), Variant::Strict, 0.05, 16).unwrap();
+    s.set_input_free(0, true).unwrap();
+    s.run(5);
+    let before = allocs();
+    s.run(200);
+    assert_eq!(allocs() - before, 0, "free input");
     // a diverging tick does not allocate the state either (only its message)
     let mut s = Session::new(g, Variant::FixedPred, 2.5).unwrap();
     s.run(10);

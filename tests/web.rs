@@ -450,3 +450,44 @@ async fn a_random_start_moves_the_hidden_values_exactly_as_the_engine_does() {
     settle().await;
     assert_eq!(eps("y1"), 0.0);
 }
+
+#[wasm_bindgen_test]
+async fn a_released_input_moves_exactly_as_the_engine_infers_it() {
+    let root = mount().await;
+    pick(&root, "#preset", "chain");
+    settle().await;
+    let hold = || q(&root, "#hold-x");
+    assert!(
+        hold().has_attribute("disabled"),
+        "fixed prediction: inputs stay held"
+    );
+    pick(&root, "#variant", "strict");
+    settle().await;
+    assert!(!hold().has_attribute("disabled"));
+    assert_eq!(hold().get_attribute("aria-pressed").unwrap(), "true");
+    click(&root, "#hold-x");
+    settle().await;
+    assert_eq!(hold().get_attribute("aria-pressed").unwrap(), "false");
+    let node = || q(&root, "g.node[data-id='x']");
+    assert!(node().has_class("released") && !node().has_class("clamped"));
+    for _ in 0..40 {
+        click(&root, "#step");
+    }
+    settle().await;
+    let p = presets::get("chain").unwrap();
+    let mut sim = Sim::new(p.json, "strict", f64::NAN).unwrap();
+    let x = sim.info().nodes.iter().position(|n| n.id == "x").unwrap();
+    sim.set_input_free(x, true).unwrap();
+    for _ in 0..40 {
+        sim.tick();
+    }
+    let want = sim.session().value(x)[0];
+    assert!((want - 0.8).abs() > 1e-3, "the input moved");
+    let got: f64 = node().get_attribute("data-v").unwrap().parse().unwrap();
+    assert!((got - want).abs() <= 1e-12, "x shown {got}, engine {want}");
+    // back to fixed prediction: the input is held again
+    pick(&root, "#variant", "fixed");
+    settle().await;
+    assert_eq!(hold().get_attribute("aria-pressed").unwrap(), "true");
+    assert!(node().has_class("clamped"));
+}

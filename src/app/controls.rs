@@ -324,6 +324,7 @@ pub fn data_inputs(p: &ControlsProps) -> Html {
                 { for leaves }
                 { for targets }
                 { output_clamp(p) }
+                { input_clamps(p) }
                 { start_field(p) }
             </fieldset>
             <div class="field scale-field">
@@ -359,6 +360,38 @@ fn output_clamp(p: &ControlsProps) -> Html {
             <button id="clamp-out" type="button" class="toggle" aria-pressed={clamped.to_string()}
                 title={hint} disabled={!p.uses_rate || p.status == Status::Diverged} {onclick}>{ text::OUTPUT_CLAMP }</button>
             <span id="clamp-state" class="small muted">{ text::clamp_state(p.released) }</span>
+        </div>
+    }
+}
+
+/// One toggle per input (pressed = held at its data); free inputs need strict PC.
+fn input_clamps(p: &ControlsProps) -> Html {
+    let strict = p.variant.as_str() == "strict";
+    let buttons = p
+        .info
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.kind == Kind::Input)
+        .map(|(i, n)| {
+            let held = !p.snap.free_inputs.contains(&i);
+            let on = p.on_cmd.clone();
+            let onclick = Callback::from(move |_| on.emit(Cmd::SetInputFree(i, held)));
+            html! {
+                <button id={format!("hold-{}", n.id)} type="button" class="toggle small" aria-pressed={held.to_string()}
+                    disabled={!strict || p.status == Status::Diverged} {onclick}>{ short_id(&n.id) }</button>
+            }
+        })
+        .collect::<Html>();
+    let hint = if strict {
+        text::INPUTS_HELD_HINT
+    } else {
+        text::INPUTS_HELD_STRICT
+    };
+    html! {
+        <div class="field clamp-field inputs-clamp" title={hint}>
+            <span class="small">{ text::INPUTS_HELD }</span>
+            <div class="buttons">{ buttons }</div>
         </div>
     }
 }

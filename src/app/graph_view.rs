@@ -498,7 +498,7 @@ fn join(v: &[f64]) -> String {
 }
 
 /// The hover text (full precision).
-fn tooltip(n: &NodeInfo, s: &NodeSnap, released: Option<usize>) -> String {
+fn tooltip(n: &NodeInfo, s: &NodeSnap, released: Option<usize>, free: bool) -> String {
     let mut t = format!("{} = {}", n.id, n.formula);
     let list = |v: &[f64]| v.iter().map(|x| full(*x)).collect::<Vec<_>>().join(", ");
     match n.kind {
@@ -532,7 +532,11 @@ fn tooltip(n: &NodeInfo, s: &NodeSnap, released: Option<usize>) -> String {
                 full(s.gap)
             );
             if n.kind == Kind::Input {
-                t.push_str("\nclamped to the data");
+                t.push_str(if free {
+                    text::INPUT_FREE_WORDS
+                } else {
+                    "\nclamped to the data"
+                });
             }
         }
     }
@@ -835,7 +839,10 @@ pub fn graph_view(p: &GraphProps) -> Html {
         i.0.nodes
             .iter()
             .zip(&s.0.nodes)
-            .map(|(n, ns)| AttrValue::from(tooltip(n, ns, s.0.released)))
+            .enumerate()
+            .map(|(i, (n, ns))| {
+                AttrValue::from(tooltip(n, ns, s.0.released, s.0.free_inputs.contains(&i)))
+            })
             .collect::<Vec<_>>()
     });
     {
@@ -938,7 +945,8 @@ fn graph_html(
     });
     let nodes = info.nodes.iter().enumerate().map(|(i, n)| {
         let (gm, label, s) = (&geoms[i], &labels[i], &p.snap.nodes[i]);
-        let clamped = n.kind == Kind::Input || (n.output && p.snap.released.is_none());
+        let clamped = (n.kind == Kind::Input && !p.snap.free_inputs.contains(&i))
+            || (n.output && p.snap.released.is_none());
         let kind = match n.kind {
             Kind::Input => "input",
             Kind::Param => "param",
@@ -950,7 +958,7 @@ fn graph_html(
             kind,
             n.output.then_some("output"),
             clamped.then_some("clamped"),
-            (n.output && !clamped).then_some("released"),
+            ((n.output || n.kind == Kind::Input) && !clamped).then_some("released"),
             mark
         );
         html! {

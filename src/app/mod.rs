@@ -922,7 +922,7 @@ impl App {
                                     <span>{ "loss L " }<output id="loss">{ num(s.loss) }</output></span>
                                 </div>
                                 <div class="below-graph">
-                                    <Legend scale={st.scale} released={st.snap.released.is_some()} />
+                                    <Legend scale={st.scale} released={st.snap.released.is_some() || !st.snap.free_inputs.is_empty()} />
                                     { html! { <DataInputs ..cprops.clone() /> } }
                                 </div>
                             </section>

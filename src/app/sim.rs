@@ -101,6 +101,8 @@ pub struct Snap {
     /// The output is free at this step (released at that tick of the run); `None`: held at
     /// the target, the usual run.
     pub released: Option<usize>,
+    /// Inputs released for this run (strict PC): they move instead of holding their data.
+    pub free_inputs: Vec<usize>,
 }
 
 impl Snap {
@@ -352,6 +354,13 @@ impl Sim {
         self.session.set_start(start);
     }
 
+    /// Release an input (strict PC) or hold it at its data again; a new run starts.
+    pub fn set_input_free(&mut self, node: usize, free: bool) -> Result<(), String> {
+        self.session
+            .set_input_free(node, free)
+            .map_err(|e| e.to_string())
+    }
+
     /// This run started from the feedforward values although a random start was asked for
     /// (a moved value left an op's domain under strict PC).
     pub fn start_fell_back(&self) -> bool {
@@ -553,6 +562,7 @@ impl Sim {
         };
         Snap {
             released,
+            free_inputs: s.free_inputs().to_vec(),
             step: s.step(),
             energy: fin(s.energy(), &mut ok),
             loss: fin(s.loss(), &mut ok),

@@ -44,6 +44,8 @@ pub enum Cmd {
     SetLearnRate(f64),
     /// Where runs start: the feedforward values (the usual run) or a seeded random start.
     SetStart(Start),
+    /// Release an input (node index; strict PC) or hold it at its data again; a new run.
+    SetInputFree(usize, bool),
     /// Hold the output at the target (`true`, the usual run) or release it from the current
     /// tick on; the run goes on from here (and replays with the release at this tick).
     SetOutputClamp(bool),
@@ -400,6 +402,16 @@ impl AppState {
                 self.sim.set_start(start);
                 self.new_run();
                 self.alert = None;
+                true
+            }
+            Cmd::SetInputFree(node, free) => {
+                match self.sim.set_input_free(node, free) {
+                    Ok(()) => {
+                        self.alert = None;
+                        self.new_run();
+                    }
+                    Err(e) => self.alert = Some(e),
+                }
                 true
             }
             Cmd::SetOutputClamp(clamped) => {

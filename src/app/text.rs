@@ -75,7 +75,7 @@ pub const LEGEND_GHOST: &str =
 pub const LEGEND_SIGN: &str = "colour = sign: orange positive, blue negative; size = magnitude";
 pub const LEGEND_CLAMP: &str = "thick border and pin = clamped (input data, output target)";
 pub const LEGEND_RELEASED: &str =
-    "dashed border, no pin = the output released: free, it relaxes to its own prediction";
+    "dashed border, no pin = released (the output or an input): free, it relaxes instead of holding its value";
 /// The charts' labels of the output-clamp lines.
 pub const PLOT_RELEASED: &str = "released";
 pub const PLOT_CLAMPED: &str = "clamped";
@@ -114,6 +114,18 @@ pub fn start_note(start: crate::engine::Start, variant: &str) -> &'static str {
         _ => "The hidden errors start away from 0; fixed prediction still relaxes to backprop.",
     }
 }
+
+/// A free input's words (tooltip, aria-label).
+pub const INPUT_FREE_WORDS: &str =
+    "\nreleased: free, it moves down the energy's gradient (x ← x − η·∂F/∂x)";
+/// The inputs' clamp switches (strict PC).
+pub const INPUTS_HELD: &str = "Inputs held at their data";
+pub const INPUTS_HELD_HINT: &str = "Pressed: the input holds its data (the usual run). Release \
+it and strict PC treats it as one more value to infer: it moves down the energy's gradient \
+until the network explains the target, PC doing inference rather than backprop. A new run \
+starts. The backprop column stays the one at the input's data.";
+pub const INPUTS_HELD_STRICT: &str =
+    "Inputs can be released under strict PC only: the other variants never let the predictions see a moved input.";
 
 /// The output clamp's switch (data panel; key C).
 pub const OUTPUT_CLAMP: &str = "Hold the output at the target";

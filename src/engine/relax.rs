@@ -300,6 +300,9 @@ pub struct Session {
     /// like a hidden node (`false`). Empty: clamped throughout (the usual run). Kept by
     /// [`Session::rewind`] (replay), cleared by [`Session::reset`].
     clamp_events: Vec<(usize, bool)>,
+    /// Inputs released for every run (strict PC only): each relaxes down the energy's gradient,
+    /// `x ← x − η·∂F/∂x`, like a value unit without a prediction of its own.
+    free_inputs: Vec<usize>,
     /// Where every run starts.
     start: Start,
     /// The random start left some op's domain (strict PC), so this run started from the
@@ -392,6 +395,7 @@ impl Session {
             limit: DIVERGENCE_LIMIT,
             backup: Vec::new(),
             clamp_events: Vec::new(),
+            free_inputs: Vec::new(),
             start: Start::Feedforward,
             start_fell_back: false,
             reference,
@@ -441,7 +445,45 @@ impl Session {
     /// Switch variant; resets to step 0.
     pub fn set_variant(&mut self, v: Variant) {
         self.variant = v;
+        if v != Variant::Strict {
+            // only strict PC lets a free input change the predictions: held again
+            self.free_inputs.clear();
+        }
         self.reset();
+    }
+
+    /// The inputs released for every run (see [`Session::set_input_free`]).
+    pub fn free_inputs(&self) -> &[usize] {
+        &self.free_inputs
+    }
+
+    /// Release an input (`free`: it relaxes like a value unit without a prediction, down the
+    /// energy's gradient `x ← x − η·∂F/∂x`, so the network infers an input that explains the
+    /// target) or clamp it to its data again; a new run starts. Strict PC only: under fixed
+    /// prediction the predictions never see the input move, so it would drift without effect.
+    /// The backprop reference stays the one at the input's data.
+    pub fn set_input_free(&mut self, node: usize, free: bool) -> Result<(), GraphError> {
+        if self.graph.nodes().get(node).map(|n| n.kind) != Some(NodeKind::Input) {
+            return Err(GraphError::BadIndex {
+                index: node,
+                detail: "is not an input of this graph".into(),
+            });
+        }
+        if free && self.variant != Variant::Strict {
+            return Err(GraphError::BadSetting {
+                key: "input clamp".into(),
+                detail: format!(
+                    "cannot be released under {}: only strict PC recomputes the predictions from a moved input; switch to strict PC first",
+                    self.variant.name()
+                ),
+            });
+        }
+        self.free_inputs.retain(|&i| i != node);
+        if free {
+            self.free_inputs.push(node);
+        }
+        self.reset();
+        Ok(())
     }
 
     /// Change η live (no reset). Non-positive or non-finite values are ignored.
@@ -718,6 +760,24 @@ impl Session {
                     bad_value |= n.is_nan() || n.abs() > limit;
                 }
             }
+        }
+        // 1c. free inputs (strict PC): x ← x − η·∂F/∂x, the leaves' part of dF
+        if !self.free_inputs.is_empty() {
+            let mut nxt = std::mem::replace(&mut self.nxt, State::empty());
+            let lay = self.graph.layout();
+            let df = self.leaf_grads();
+            for &i in &self.free_inputs {
+                let r = lay.off[i]..lay.off[i] + lay.len[i];
+                let v = &self.cur.p.v[r.clone()];
+                for ((n, v), d) in nxt.p.v[r.clone()].iter_mut().zip(v).zip(&df[r]) {
+                    let delta = self.eta * d;
+                    *n = v - delta;
+                    max_change = fmax(max_change, delta.abs());
+                    max_value = fmax(max_value, n.abs());
+                    bad_value |= n.is_nan() || n.abs() > limit;
+                }
+            }
+            self.nxt = nxt;
         }
         // 2. evaluate the proposal
         let mut nxt = std::mem::replace(&mut self.nxt, State::empty());
@@ -1005,7 +1065,7 @@ impl Session {
         } = st;
         if strict {
             for &j in &self.computed {
-                if self.const_pred[j] {
+                if self.const_pred[j] && self.free_inputs.is_empty() {
                     continue; // only leaf parents: μ_j stays at its feedforward value
                 }
                 let (o, l) = (lay.off[j], lay.len[j]);
@@ -1798,6 +1858,76 @@ mod tests {
             }
         }
         assert!(fell > 0 && kept > 0, "fell back {fell}, kept {kept}");
+    }
+
+    #[test]
+    fn a_free_input_is_inferred_to_explain_the_target() {
+        // the chain y = w2·tanh(w1·x), target 0.4: with x free, strict PC finds the x whose
+        // output is the target, x = atanh(0.4 / w2) / w1, and the energy falls to 0
+        let g = graph(CHAIN);
+        let x = g.index_of("x").unwrap();
+        let mut s = Session::new(g, Variant::Strict, 0.2).unwrap();
+        s.set_input_free(x, true).unwrap();
+        assert_eq!(s.free_inputs(), &[x]);
+        assert_eq!(s.value(x), &[0.8], "a free input starts at its data");
+        let mut f = s.energy();
+        for _ in 0..200 {
+            s.tick();
+            assert!(s.energy() <= f * (1.0 + 1e-12), "gradient descent on F");
+            f = s.energy();
+        }
+        assert_eq!(s.relax_until_settled(1e-14, 200_000), TickOutcome::Settled);
+        let want = (0.4f64 / -0.9).atanh() / 1.5;
+        assert!(
+            (s.value(x)[0] - want).abs() < 1e-6,
+            "x = {} vs {want}",
+            s.value(x)[0]
+        );
+        assert!(s.energy() < 1e-12, "F = {}", s.energy());
+        // clamped again, the input is back on its data for the next run
+        s.set_input_free(x, false).unwrap();
+        assert!(s.free_inputs().is_empty());
+        assert_eq!(s.value(x), &[0.8]);
+    }
+
+    #[test]
+    fn only_strict_pc_releases_an_input_and_only_an_input() {
+        let g = graph(CHAIN);
+        let (x, w1) = (g.index_of("x").unwrap(), g.index_of("w1").unwrap());
+        for v in [Variant::FixedPred, Variant::Zil, Variant::FixedPredEta1] {
+            let mut s = Session::new(g.clone(), v, 0.1).unwrap();
+            let e = s.set_input_free(x, true).unwrap_err().to_string();
+            assert!(e.contains("strict PC"), "{e}");
+            assert!(s.free_inputs().is_empty());
+        }
+        let mut s = Session::new(g, Variant::Strict, 0.1).unwrap();
+        assert!(
+            s.set_input_free(w1, true).is_err(),
+            "a param is not an input"
+        );
+        assert!(s.set_input_free(99, true).is_err());
+        s.set_input_free(x, true).unwrap();
+        s.run(20);
+        assert_ne!(s.value(x), &[0.8]);
+        // leaving strict PC holds the input again
+        s.set_variant(Variant::FixedPred);
+        assert!(s.free_inputs().is_empty());
+        assert_eq!(s.value(x), &[0.8]);
+    }
+
+    #[test]
+    fn a_free_input_with_a_clamped_output_replays_bit_for_bit() {
+        let g = graph(MLP);
+        let x = g.index_of("x").unwrap();
+        let mut s = Session::new(g, Variant::Strict, 0.05).unwrap();
+        s.set_input_free(x, true).unwrap();
+        s.run(30);
+        s.set_output_clamped(false).unwrap();
+        s.run(30);
+        let (v, f) = (s.value(x).to_vec(), s.energy());
+        s.rewind();
+        s.run(60);
+        assert_eq!((s.value(x).to_vec(), s.energy()), (v, f));
     }
 
     #[test]
