@@ -253,6 +253,13 @@ test('releasing an input under strict PC: the network infers the input that expl
   assert.match(await nodeAttr(page, 'x', 'class'), /\breleased\b/);
   assert.match(await nodeAttr(page, 'x', 'aria-label'), /moves down the energy's gradient/);
   await shot(page, 'input-released');
+  assert.match(await page.evaluate(() => location.hash), /free=x/);
+  const { page: again } = await openPage(browser, `${server.url}#v=1&p=chain&var=strict&free=x&play=0`);
+  await again.waitForSelector('#hold-x');
+  assert.equal(await again.getAttribute('#hold-x', 'aria-pressed'), 'false');
+  const { page: bad } = await openPage(browser, `${server.url}#v=1&p=chain&free=x&play=0`);
+  await bad.waitForSelector('#alert');
+  assert.match(await bad.textContent('#alert'), /free input `x` was refused.*strict PC/);
   // held again: a new run from the data
   await page.click('#hold-x');
   await eventually(async () => Number(await page.inputValue('#leaf-x')), 0.8, { label: 'x back on its data' });

@@ -64,6 +64,8 @@ pub struct Model {
     pub autoplay: Option<bool>,
     /// A random start with this seed (`init=r7`); `None`: the feedforward values.
     pub random_start: Option<u64>,
+    /// Inputs released (strict PC), by id (`free=x,y`).
+    pub free_inputs: Vec<String>,
 }
 
 /// What the graph's disc and ring sizes are relative to: each node's own largest value, the
@@ -329,6 +331,9 @@ pub fn encode(l: &Link) -> String {
     if let Some(seed) = m.random_start {
         parts.push(format!("init=r{seed}"));
     }
+    if !m.free_inputs.is_empty() {
+        parts.push(format!("free={}", list(&m.free_inputs)));
+    }
     if let Some(play) = m.autoplay {
         parts.push(if play { "play=1" } else { "play=0" }.into());
     }
@@ -373,9 +378,9 @@ fn list(v: &[String]) -> String {
 // decode
 
 /// Keys this decoder understands (v1).
-const KEYS: [&str; 19] = [
-    "v", "p", "g", "var", "eta", "speed", "in", "t", "scale", "init", "play", "embed", "panels",
-    "theme", "bg", "zoom", "hide", "id", "origin",
+const KEYS: [&str; 20] = [
+    "v", "p", "g", "var", "eta", "speed", "in", "t", "scale", "init", "free", "play", "embed",
+    "panels", "theme", "bg", "zoom", "hide", "id", "origin",
 ];
 
 fn flag(v: Option<&str>) -> Option<bool> {
@@ -527,6 +532,14 @@ fn decode_model<'a>(get: &Getter<'a>) -> Result<Model, String> {
                 None => return Err(bad("colour scale", s, "is not `node`, `layer` or `global`")),
             },
         }
+    }
+    if let Some(v) = get("free") {
+        m.free_inputs = v
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(unesc)
+            .collect();
     }
     if let Some(v) = get("init") {
         match v.map(|s| unesc(s).trim().to_string()).as_deref() {
@@ -703,6 +716,7 @@ mod tests {
                 scale: ColourScale::Global,
                 autoplay: Some(false),
                 random_start: Some(42),
+                free_inputs: vec!["x".into(), "a,b:c".into()],
             },
             view: View {
                 embed: true,
@@ -922,6 +936,7 @@ mod tests {
                     scale: ColourScale::ALL[scale],
                     autoplay: None,
                     random_start: seed,
+                    free_inputs: vec![],
                 },
                 view: View::default(),
             };

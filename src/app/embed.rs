@@ -570,6 +570,7 @@ impl Hub {
                     scale,
                     autoplay: None,
                     random_start: None,
+                    free_inputs: vec![],
                 };
                 if let Err(e) = url::apply_model(st, &m) {
                     let msg = e.replacen("The link's", "The `set` message's", 1).replace(

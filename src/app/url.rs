@@ -200,6 +200,25 @@ pub fn apply_model(st: &mut AppState, m: &Model) -> Result<(), String> {
     if let Some(k) = m.random_start {
         st.apply(Cmd::SetStart(Start::Random(k)));
     }
+    for id in &m.free_inputs {
+        let Some(i) = st.info.nodes.iter().position(|n| &n.id == id) else {
+            return Err(notice(
+                "free input",
+                id,
+                "is not a node of this graph",
+                SHOWING_DEFAULT,
+            ));
+        };
+        st.apply(Cmd::SetInputFree(i, true));
+        if let Some(a) = st.alert.take() {
+            return Err(notice(
+                "free input",
+                id,
+                &format!("was refused ({a})"),
+                SHOWING_DEFAULT,
+            ));
+        }
+    }
     // last: a rate at or above the stable limit is a valid link (it shows the guard)
     if let Some(eta) = m.eta {
         st.apply(Cmd::SetRate(eta));
@@ -269,6 +288,12 @@ pub fn capture(st: &AppState, view: &View, autoplay: Option<bool>) -> Link {
             Start::Random(k) => Some(k),
             Start::Feedforward => None,
         },
+        free_inputs: st
+            .snap
+            .free_inputs
+            .iter()
+            .filter_map(|&i| st.info.nodes.get(i).map(|n| n.id.clone()))
+            .collect(),
         ..Default::default()
     };
     if st.variant != "fixed" {
