@@ -247,6 +247,31 @@ fn examples_parse_and_exports_round_trip() {
     let v: serde_json::Value = serde_json::from_str(&h).unwrap();
     assert_eq!(v["history"].as_array().unwrap().len(), 6);
     assert_eq!(v["history"][5]["eps"]["mul1"][0].as_f64().unwrap(), last[5]);
+    assert_eq!(v["start"], "feedforward");
+    assert_eq!(v["output_clamp_events"].as_array().unwrap().len(), 0);
+    // a released output and a random start are part of the record, and the history replays them
+    let mut sim2 = Sim::new(&out, "fixed", f64::NAN).unwrap();
+    sim2.set_start(pc_playground::engine::Start::Random(5));
+    for _ in 0..3 {
+        sim2.tick();
+    }
+    sim2.set_output_clamped(false).unwrap();
+    for _ in 0..4 {
+        sim2.tick();
+    }
+    let v: serde_json::Value = serde_json::from_str(&history_json(&sim2)).unwrap();
+    assert_eq!(v["start"]["random_seed"], 5);
+    assert_eq!(v["output_clamp_events"][0]["step"], 3);
+    assert_eq!(v["output_clamp_events"][0]["output_clamped"], false);
+    let y = sim2.info().output;
+    let id = &sim2.info().nodes[y].id;
+    let hist = v["history"].as_array().unwrap();
+    let end = &hist[hist.len() - 1];
+    assert_eq!(end["step"], 7);
+    assert_eq!(
+        end["eps"][id][0].as_f64().unwrap(),
+        sim2.session().error(y)[0]
+    );
 }
 
 #[derive(yew::Properties, PartialEq)]

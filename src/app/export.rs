@@ -246,6 +246,29 @@ pub fn history_json(sim: &Sim) -> String {
     let _ = writeln!(out, "  \"format\": 1,");
     let _ = writeln!(out, "  \"variant\": {:?},", s.variant().name());
     let _ = writeln!(out, "  \"inference_rate\": {},", json_num(s.eta()));
+    // how this run was set up beyond the graph: where it started, which inputs were free, and
+    // when the output was released or clamped again (replaying them reproduces the history)
+    let start = match s.start() {
+        crate::engine::Start::Feedforward => "\"feedforward\"".to_string(),
+        crate::engine::Start::Random(k) => format!("{{\"random_seed\": {k}}}"),
+    };
+    let _ = writeln!(out, "  \"start\": {start},");
+    let ids = |v: &[usize]| -> Vec<String> {
+        v.iter()
+            .map(|&i| format!("{:?}", s.graph().nodes()[i].id))
+            .collect()
+    };
+    let _ = writeln!(
+        out,
+        "  \"free_inputs\": [{}],",
+        ids(s.free_inputs()).join(", ")
+    );
+    let events: Vec<String> = s
+        .clamp_events()
+        .iter()
+        .map(|&(k, c)| format!("{{\"step\": {k}, \"output_clamped\": {c}}}"))
+        .collect();
+    let _ = writeln!(out, "  \"output_clamp_events\": [{}],", events.join(", "));
     let _ = writeln!(
         out,
         "  \"graph\": {},",

@@ -946,7 +946,7 @@ impl App {
                         <story::Story />
                         </main>
                         <footer class="muted small">
-                            { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset · l learning step." }
+                            { "Everything runs in your browser; nothing is sent anywhere. Keys: space play/pause · → or s step · r reset · l learning step · c hold or release the output." }
                         </footer>
                     </div>
                 }
