@@ -105,6 +105,13 @@ test('the demo page loads two embeds that size themselves, obey the host and tal
   assert.equal(await w1.evaluate(() => window.__pc.released), null);
   await post(page, 'w1', { type: 'set', variant: 'strict' });
   await w1.waitForFunction(() => window.__pc.variant === 'strict');
+  // under strict PC the host can release an input, and hold it again; a wrong name is said
+  await post(page, 'w1', { type: 'clamp', input: 'y0', held: false });
+  await w1.waitForFunction(() => document.querySelector('g.node[data-id="y0"]').classList.contains('released'));
+  await post(page, 'w1', { type: 'clamp', input: 'nope', held: false });
+  await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'error' && /input 'nope'/.test(e.message)));
+  await post(page, 'w1', { type: 'clamp', input: 'y0', held: true });
+  await w1.waitForFunction(() => document.querySelector('g.node[data-id="y0"]').classList.contains('clamped'));
   // the reader picks a node: the host hears which
   await w1.click('g.node[data-id="y3"] .card');
   await page.waitForFunction(() => window.__demoEvents.some((e) => e.frame === 'w1' && e.type === 'select' && e.node === 'y3'));

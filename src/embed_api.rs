@@ -10,6 +10,7 @@
 //! { ns: "pc-playground", v: 1, type: "learn", rate: 0.1 }           // one learning step (rate optional)
 //! { ns: "pc-playground", v: 1, type: "highlight", nodes: ["y2"] }   // light nodes, dim the rest ([]: off)
 //! { ns: "pc-playground", v: 1, type: "clamp", output: false }       // release the output from this tick
+//! { ns: "pc-playground", v: 1, type: "clamp", input: "x", held: false } // release an input (strict PC)
 //! { ns: "pc-playground", v: 1, type: "set", variant: "strict", rate: 0.2, preset: "chain",
 //!   speed: 60, inputs: { x: 1.5, W1: [0.1, 0.2] }, target: [1], scale: "layer" }
 //!                                                                   // every field optional
@@ -105,9 +106,16 @@ pub enum Command {
         #[serde(default)]
         nodes: Vec<String>,
     },
-    /// Hold the output at the target (`true`) or release it from the current tick (`false`).
+    /// Hold the output at the target (`output: true`) or release it from the current tick
+    /// (`false`); hold an input at its data (`input: "x", held: true`) or release it (strict PC,
+    /// `held: false`). Either or both.
     Clamp {
-        output: bool,
+        #[serde(default)]
+        output: Option<bool>,
+        #[serde(default)]
+        input: Option<String>,
+        #[serde(default)]
+        held: Option<bool>,
     },
     Set(SetArgs),
 }
@@ -257,10 +265,16 @@ pub fn command(d: &Doc, n: &Node) -> Result<Command, JsonError> {
             }
         }
         "clamp" => {
-            let f = d.fields(n, &["output"], false, "struct variant Command::Clamp")?;
-            match f[0] {
-                Some(x) => Command::Clamp { output: d.bool(x)? },
-                None => return Err(d.missing(n, "output")),
+            let f = d.fields(
+                n,
+                &["output", "input", "held"],
+                false,
+                "struct variant Command::Clamp",
+            )?;
+            Command::Clamp {
+                output: d.option(f[0], |x| d.bool(x))?,
+                input: d.option(f[1], |x| d.string(x))?,
+                held: d.option(f[2], |x| d.bool(x))?,
             }
         }
         "highlight" => {
@@ -382,9 +396,21 @@ mod tests {
         );
         assert_eq!(
             p(r#"{"ns":"pc-playground","v":1,"type":"clamp","output":false}"#),
-            Ok(Command::Clamp { output: false })
+            Ok(Command::Clamp {
+                output: Some(false),
+                input: None,
+                held: None
+            })
         );
-        assert!(p(r#"{"ns":"pc-playground","v":1,"type":"clamp"}"#).is_err());
+        assert_eq!(
+            p(r#"{"ns":"pc-playground","v":1,"type":"clamp","input":"x","held":false}"#),
+            Ok(Command::Clamp {
+                output: None,
+                input: Some("x".into()),
+                held: Some(false)
+            })
+        );
+        assert!(p(r#"{"ns":"pc-playground","v":1,"type":"clamp","output":1}"#).is_err());
         assert_eq!(
             p(r#"{"ns":"pc-playground","v":1,"type":"highlight","nodes":["y2","t"]}"#),
             Ok(Command::Highlight {

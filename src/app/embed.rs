@@ -510,9 +510,33 @@ impl Hub {
                     self.post(&Event::Error { message });
                 }
             }
-            Command::Clamp { output } => {
+            Command::Clamp {
+                output,
+                input,
+                held,
+            } => {
                 st.alert = None;
-                st.apply(Cmd::SetOutputClamp(output));
+                if let Some(id) = input {
+                    let node = st.info.nodes.iter().position(|n| n.id == id);
+                    match (node, held) {
+                        (Some(i), Some(h)) => {
+                            st.apply(Cmd::SetInputFree(i, !h));
+                        }
+                        (None, _) => {
+                            st.alert = Some(format!(
+                                "The `clamp` message names the input '{id}', which this graph does not have; nothing changed."
+                            ));
+                        }
+                        (_, None) => {
+                            st.alert = Some(format!(
+                                "The `clamp` message names the input '{id}' without `held` (true: hold it at its data, false: release it); nothing changed."
+                            ));
+                        }
+                    }
+                }
+                if let (Some(c), None) = (output, &st.alert) {
+                    st.apply(Cmd::SetOutputClamp(c));
+                }
                 if let Some(message) = st.alert.clone() {
                     self.post(&Event::Error { message });
                 }

@@ -18,6 +18,13 @@ pub const STORY: [(&str, &str, &[&str]); 6] = [
              and the output to the target, then let every belief move downhill on the energy \
              F = Σ ½ ε². Nothing travels backwards on its own: the errors spread because each \
              node only reacts to its neighbours (Whittington & Bogacz 2017).",
+            "The clamps are the lesson too. Release the output (the switch under the target, or \
+             key C) once the errors have settled: it relaxes to its own prediction, every error \
+             drains to zero with it, and PC carries no gradient any more. The target was the only \
+             source of error. Clamp it again and the errors return to the backprop values. Under \
+             strict PC an input can be released as well: it becomes one more belief, and the \
+             network moves it until its output explains the target, which is inference, not \
+             backprop.",
         ],
     ),
     (
