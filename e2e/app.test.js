@@ -195,6 +195,10 @@ test('releasing the output: every error drains, the charts mark the tick, replay
     await eventually(() => page.getAttribute(c, 'data-clamps'), `${t}:free`, { label: `${c} marks the release` });
   }
   await page.locator('.grid').screenshot({ path: path.join(OUT, 'output-released.png') });
+  // kept for comparison, the run says it was released
+  await page.click('#kept-pin');
+  await eventually(() => page.textContent('.kept-key'), new RegExp(`output released at ${t}`), { label: 'kept label' });
+  await page.click('#kept-clear');
   // replay: before the release the output is held; at the end it is free again
   const scrub = (k) => page.$eval('#replay', (el, v) => {
     el.value = String(v);

@@ -461,6 +461,7 @@ impl AppState {
                                 self.eta,
                                 self.uses_rate(),
                                 self.snap.loss,
+                                &series.clamps,
                             ),
                             series,
                         }));

@@ -218,13 +218,29 @@ pub const KEEP_EMPTY: &str = "There is no run to keep yet: play, step or relax f
 
 /// The kept run's name in the plot keys: its variant, its rate where the variant has one, and
 /// its loss (which tells the runs before and after a learning step apart).
-pub fn kept_label(variant: &str, eta: f64, uses_rate: bool, loss: f64) -> String {
+pub fn kept_label(
+    variant: &str,
+    eta: f64,
+    uses_rate: bool,
+    loss: f64,
+    clamps: &[(usize, bool)],
+) -> String {
     let rate = if uses_rate {
         format!(", η {}", num(eta))
     } else {
         String::new()
     };
-    format!("kept: {}{rate}, L {}", variant_label(variant), num(loss))
+    // a run whose output was released is a different experiment: say when
+    let released = clamps
+        .iter()
+        .find(|c| !c.1)
+        .map(|c| format!(", output released at {}", c.0))
+        .unwrap_or_default();
+    format!(
+        "kept: {}{rate}, L {}{released}",
+        variant_label(variant),
+        num(loss)
+    )
 }
 
 pub fn bad_learn_rate() -> String {
