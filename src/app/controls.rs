@@ -379,6 +379,7 @@ fn input_clamps(p: &ControlsProps) -> Html {
             let onclick = Callback::from(move |_| on.emit(Cmd::SetInputFree(i, held)));
             html! {
                 <button id={format!("hold-{}", n.id)} type="button" class="toggle small" aria-pressed={held.to_string()}
+                    aria-label={format!("{} held at its data", short_id(&n.id))}
                     disabled={!strict || p.status == Status::Diverged} {onclick}>{ short_id(&n.id) }</button>
             }
         })
@@ -390,8 +391,8 @@ fn input_clamps(p: &ControlsProps) -> Html {
     };
     html! {
         <div class="field clamp-field inputs-clamp" title={hint}>
-            <span class="small">{ text::INPUTS_HELD }</span>
-            <div class="buttons">{ buttons }</div>
+            <span class="small" id="inputs-held-label">{ text::INPUTS_HELD }</span>
+            <div class="buttons" role="group" aria-labelledby="inputs-held-label">{ buttons }</div>
         </div>
     }
 }
