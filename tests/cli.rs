@@ -225,3 +225,81 @@ fn learn_refuses_bad_options_and_graphs_without_params() {
     );
     let _ = std::fs::remove_file(&p);
 }
+
+#[test]
+fn run_releases_the_output_and_frees_inputs_like_the_engine() {
+    use pc_playground::engine::{Graph, Session, Start, Variant};
+    let presets = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine/presets");
+    let paper = presets.join("paper.json");
+    let paper = paper.to_str().unwrap();
+    // the output released at tick 200: the errors drain; the lines are the engine's numbers
+    let lines = learn_lines(&[
+        "run",
+        paper,
+        "--release-at",
+        "200",
+        "--ticks",
+        "600",
+        "--every",
+        "200",
+    ]);
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[1]["output_clamped"], true);
+    assert_eq!(lines[2]["output_clamped"], false);
+    let g = Graph::from_json(&std::fs::read_to_string(paper).unwrap()).unwrap();
+    let mut s = Session::new(g.clone(), Variant::FixedPred, g.inference_rate()).unwrap();
+    s.run(200);
+    s.set_output_clamped(false).unwrap();
+    s.run(200);
+    assert_eq!(lines[2]["energy"].as_f64().unwrap(), s.energy());
+    assert!(lines[3]["energy"].as_f64().unwrap() < 1e-20);
+    // a random start under Z-IL, printed to the end of its schedule
+    let z = learn_lines(&[
+        "run",
+        paper,
+        "--variant",
+        "zil",
+        "--start",
+        "r3",
+        "--every",
+        "100",
+    ]);
+    let mut s = Session::new(g.clone(), Variant::Zil, 1.0).unwrap();
+    s.set_start(Start::Random(3));
+    assert_eq!(z[0]["energy"].as_f64().unwrap(), s.energy());
+    s.run(1000);
+    let last = z.last().unwrap();
+    assert_eq!(last["step"].as_u64().unwrap() as usize, s.step());
+    assert_eq!(
+        last["gap_nodes"].as_f64().unwrap(),
+        s.metrics().max_abs_err_nodes
+    );
+    // a free input under strict PC: the chain infers the x whose output is the target
+    let chain = presets.join("chain.json");
+    let c = learn_lines(&[
+        "run",
+        chain.to_str().unwrap(),
+        "--variant",
+        "strict",
+        "--free",
+        "x",
+        "--ticks",
+        "3000",
+        "--every",
+        "1000",
+    ]);
+    let x = c.last().unwrap()["free"]["x"][0].as_f64().unwrap();
+    let want = (0.4f64 / -0.9).atanh() / 1.5;
+    assert!((x - want).abs() < 1e-6, "x = {x} vs {want}");
+    // refusals name the reason
+    fails_with(&["run", paper, "--free", "y0"], &["strict PC"]);
+    fails_with(
+        &["run", paper, "--variant", "strict", "--free", "nope"],
+        &["'nope'"],
+    );
+    fails_with(&["run", paper, "--start", "seven"], &["--start", "r7"]);
+    fails_with(
+        &["run", paper, "--variant", "zil", "--release-at", "1"],
+        &["output clamp", "schedule"],
+    );
+}
