@@ -410,6 +410,36 @@ test('hovering a plot shows the values at the nearest iteration', async () => {
   assert.ok(k > 5 && k < 30, `readout ${t}`);
 });
 
+test('looking at a node draws its gap curve bold over the others', async () => {
+  const { page, errors } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('#plot-gap');
+  for (let i = 0; i < 30; i++) await page.click('#step');
+  await eventually(() => page.getAttribute('#plot-gap', 'data-focus'), '', { label: 'nothing focused' });
+  // pixels of y2's own colour (its key's swatch) on the gap chart
+  const colour = await page.$eval('#plot-gap', (c) => {
+    const keys = [...c.closest('figure').querySelectorAll('.key')];
+    const i = keys.find((k) => k.textContent.trim() === 'y2').querySelector('i');
+    return getComputedStyle(i).backgroundColor.match(/\d+/g).map(Number);
+  });
+  const count = () => page.$eval('#plot-gap', (c, [r, g, b]) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) < 12 && Math.abs(d[i + 1] - g) < 12 && Math.abs(d[i + 2] - b) < 12) n++;
+    return n;
+  }, colour);
+  const plain = await count();
+  await page.locator('.plots-panel').scrollIntoViewIfNeeded();
+  await page.hover('g.node[data-id="y2"] .card');
+  await eventually(() => page.getAttribute('#plot-gap', 'data-focus'), 'y2', { label: 'y2 focused' });
+  const bold = await eventually(count, (n) => n > 1.5 * plain + 50, { label: `y2's curve drawn bold (${plain} px before)` });
+  assert.ok(bold > plain);
+  await page.screenshot({ path: path.join(OUT, 'gap-focus-y2.png') });
+  await page.mouse.move(2, 2);
+  await page.keyboard.press('Escape');
+  await eventually(() => page.getAttribute('#plot-gap', 'data-focus'), '', { label: 'focus gone' });
+  assert.deepEqual(errors, []);
+});
+
 test('every preset renders without overlap; narrow and dark screens look right', async () => {
   const { page, errors } = await openPage(browser, server.url, { viewport: { width: 420, height: 900 }, reducedMotion: 'reduce', colorScheme: 'dark' });
   await page.waitForSelector('#preset');

@@ -260,13 +260,14 @@ async fn the_play_button_changes_its_word_and_has_no_aria_pressed() {
     assert_eq!(play.text_content().unwrap(), "Play");
     assert!(!play.has_attribute("aria-pressed"));
     click(&root, "#play");
-    sleep(40).await;
+    let word = || q(&root, "#play").text_content().unwrap();
+    until(|| word() == "Pause", 3000).await;
     let play = q(&root, "#play");
     assert_eq!(play.text_content().unwrap(), "Pause");
     assert!(!play.has_attribute("aria-pressed"), "the word says it");
     assert!(play.matches(".playing").unwrap(), "styled by a class");
     click(&root, "#play");
-    sleep(40).await;
+    until(|| word() == "Play", 3000).await;
     assert_eq!(q(&root, "#play").text_content().unwrap(), "Play");
 }
 
@@ -292,7 +293,7 @@ async fn the_stacked_graph_is_one_narrow_column() {
     let narrow = new_root();
     yew::Renderer::<Stack>::with_root_and_props(narrow.clone(), StackProps { stacked: true })
         .render();
-    sleep(40).await;
+    settle().await;
     let width = |root: &Element| -> f64 {
         q(root, "svg")
             .get_attribute("width")

@@ -223,7 +223,7 @@ async fn focusing_a_parameter_shows_its_estimate_and_enter_edits_it() {
 async fn slow_motion_walks_the_phases_with_the_engine_in_step() {
     let root = mount().await;
     click(&root, "#slow-start");
-    sleep(30).await;
+    settle().await;
     let phase = |r: &Element| q(r, "#slowmo").get_attribute("data-phase").unwrap();
     let caption = |r: &Element| q(r, "#slow-caption").text_content().unwrap();
     let iter = |r: &Element| q(r, "#iter").text_content().unwrap();
@@ -279,7 +279,7 @@ async fn slow_motion_walks_the_phases_with_the_engine_in_step() {
         Some("2")
     );
     click(&root, "#slow-exit");
-    sleep(30).await;
+    settle().await;
     assert!(root.query_selector("#slow-caption").unwrap().is_none());
 }
 

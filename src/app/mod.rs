@@ -934,7 +934,7 @@ impl App {
                                         <button type="button" id="kept-pin" title={text::KEEP_HINT} onclick={on_cmd.reform(|_| Cmd::KeepRun(true))}>{ text::KEEP }</button>
                                     }
                                 </div>
-                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} spread={st.playing} kept={st.kept.clone()} landscape={st.landscape.clone()} />
+                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} spread={st.playing} kept={st.kept.clone()} landscape={st.landscape.clone()} focus={self.focus.map(|f| f.0)} />
                             </div>
                         </div>
                         <div class="teach">

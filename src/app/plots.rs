@@ -360,19 +360,19 @@ fn draw_gap(
     info: &GraphInfo,
     hover: Option<usize>,
     kept: Option<&Series>,
+    focus: Option<usize>,
 ) -> Option<()> {
     let t = theme();
     let k = fit(&c, ASPECT, cw);
+    // the focused node's place among the computed nodes (written for tests and tools)
+    let fc = focus.and_then(|i| info.computed.iter().position(|&j| j == i));
+    let _ = c.set_attribute(
+        "data-focus",
+        &fc.map_or(String::new(), |f| info.nodes[info.computed[f]].id.clone()),
+    );
     let canvas = c.clone();
     let root = CanvasBackend::with_canvas_object(c)?.into_drawing_area();
     root.fill(&t.bg).ok()?;
-    let fl = |x: f64| {
-        if x.is_finite() {
-            x.max(LOG_FLOOR)
-        } else {
-            LOG_FLOOR
-        }
-    };
     let kept_o = kept.map_or(&[][..], |r| &r.overall[..]);
     let hi = s
         .overall
@@ -412,31 +412,9 @@ fn draw_gap(
             .collect()
     });
     draw_kept(&mut ch, &canvas, pts, t.fg, k)?;
-    for (c, series) in s.nodes.iter().enumerate() {
-        let col = info
-            .computed
-            .get(c)
-            .map(|&i| palette::node_colour_in(info.nodes[i].colour, t.dark))
-            .unwrap_or("#888888");
-        // a node exact throughout (the clamped output) has no place on a log scale; other
-        // zeros (exact from some step on) are drawn on the floor of the axis
-        if series.iter().all(|&y| y <= 0.0) {
-            continue;
-        }
-        let pts = s
-            .steps
-            .iter()
-            .copied()
-            .zip(series.iter().map(|&y| fl(y).max(floor)));
-        ch.draw_series(LineSeries::new(
-            pts,
-            ShapeStyle {
-                color: hex(col).to_rgba(),
-                filled: false,
-                stroke_width: lw(1.5, k),
-            },
-        ))
-        .ok()?;
+    // the focused node is drawn after the overall line, over everything
+    for c in (0..s.nodes.len()).filter(|&c| Some(c) != fc) {
+        node_line(&mut ch, s, info, c, fc, &t, k, floor)?;
     }
     let pts = s
         .steps
@@ -452,6 +430,9 @@ fn draw_gap(
         },
     ))
     .ok()?;
+    if let Some(f) = fc.filter(|&f| f < s.nodes.len()) {
+        node_line(&mut ch, s, info, f, fc, &t, k, floor)?;
+    }
     if let Some(hk) = hover {
         if let (Some(&x), Some(&y)) = (s.steps.get(hk), s.overall.get(hk)) {
             ch.draw_series([Circle::new((x, fl(y).max(floor)), px(4, k), t.fg.filled())])
@@ -459,6 +440,67 @@ fn draw_gap(
         }
     }
     root.present().ok()
+}
+
+/// A gap on the log axis: at least [`LOG_FLOOR`] (non-finite values too).
+fn fl(x: f64) -> f64 {
+    if x.is_finite() {
+        x.max(LOG_FLOOR)
+    } else {
+        LOG_FLOOR
+    }
+}
+
+/// One computed node's gap curve (`c`: its place among the computed nodes): bold when it is the
+/// focused one, faded when another is.
+#[allow(clippy::too_many_arguments)]
+fn node_line(
+    ch: &mut plotters::chart::ChartContext<
+        '_,
+        CanvasBackend,
+        plotters::coord::cartesian::Cartesian2d<Axis, Axis>,
+    >,
+    s: &Series,
+    info: &GraphInfo,
+    c: usize,
+    fc: Option<usize>,
+    t: &Theme,
+    k: f64,
+    floor: f64,
+) -> Option<()> {
+    {
+        let series = s.nodes.get(c)?;
+        let col = info
+            .computed
+            .get(c)
+            .map(|&i| palette::node_colour_in(info.nodes[i].colour, t.dark))
+            .unwrap_or("#888888");
+        // a node exact throughout (the clamped output) has no place on a log scale; other
+        // zeros (exact from some step on) are drawn on the floor of the axis
+        if series.iter().all(|&y| y <= 0.0) {
+            return Some(());
+        }
+        let pts = s
+            .steps
+            .iter()
+            .copied()
+            .zip(series.iter().map(|&y| fl(y).max(floor)));
+        let (alpha, width) = match fc {
+            Some(f) if f == c => (1.0, 3.5),
+            Some(_) => (0.3, 1.5),
+            None => (1.0, 1.5),
+        };
+        ch.draw_series(LineSeries::new(
+            pts,
+            ShapeStyle {
+                color: hex(col).mix(alpha),
+                filled: false,
+                stroke_width: lw(width, k),
+            },
+        ))
+        .ok()?;
+    }
+    Some(())
 }
 
 /// (label, pc, bp) per leaf element, params first.
@@ -738,6 +780,10 @@ pub struct PlotsProps {
     /// The loss landscape (graphs with one or two scalar params): a fourth chart.
     #[prop_or_default]
     pub landscape: Option<Rc<Landscape>>,
+    /// The node the reader is looking at (hover, focus, tap): its gap curve is drawn bold over
+    /// the others, which fade.
+    #[prop_or_default]
+    pub focus: Option<usize>,
 }
 
 /// Width (canvas px) of each chart in the PNG export: drawn as [`DESIGN_W`] CSS px at 3×,
@@ -799,7 +845,7 @@ pub fn export_charts(
         });
     }
     if let Some(c) = canvas() {
-        draw_gap(c.clone(), 0, series, info, None, ks);
+        draw_gap(c.clone(), 0, series, info, None, ks, None);
         mark(&c, 0, marker, series, ks);
         let mut keys = vec![(
             format!("rgb({},{},{})", t.fg.0, t.fg.1, t.fg.2),
@@ -978,6 +1024,7 @@ pub fn plots(p: &PlotsProps) -> Html {
         let (cw, width) = (cw.clone(), cw.get());
         let kept = p.kept.clone();
         let landscape = p.landscape.clone();
+        let focus = p.focus;
         let deps = (
             p.series.clone(),
             p.snap.clone(),
@@ -985,6 +1032,7 @@ pub fn plots(p: &PlotsProps) -> Html {
             width,
             p.kept.clone(),
             p.landscape.clone(),
+            p.focus,
         );
         use_effect_with(deps, move |_| {
             let h = h.filter(|&k| k < series.steps.len());
@@ -1012,7 +1060,7 @@ pub fn plots(p: &PlotsProps) -> Html {
                         if let Some(c) = gap.cast::<HtmlCanvasElement>() {
                             let w = css_width(&cw, &c);
                             let k = kept.as_ref().map(|r| &*r.series);
-                            draw_gap(c.clone(), w, &series, &info, h, k);
+                            draw_gap(c.clone(), w, &series, &info, h, k, focus);
                             mark(&c, w, marker, &series, k);
                         }
                     }

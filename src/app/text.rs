@@ -65,7 +65,8 @@ pub fn land_readout(grad: bool, ratio: f64, cos: f64) -> String {
 
 pub const LAND_PC: &str = "PC −ĝ (grows onto it as the errors relax)";
 pub const GAP_OVERALL: &str = "max |PC − BP|";
-pub const HOVER_HINT: &str = "Hover a plot to read values at an iteration.";
+pub const HOVER_HINT: &str =
+    "Hover a plot to read values at an iteration; hover a node to pick out its gap curve.";
 
 pub const LEGEND_TITLE: &str = "How to read the graph";
 pub const LEGEND_VALUE: &str = "value unit v (the belief), with its prediction μ";

@@ -15,6 +15,18 @@ pub async fn settle() {
     yew::scheduler::flush().await;
 }
 
+/// Poll `f` every 20 ms for up to `ms` milliseconds (a busy machine may take several frames
+/// to render); whether it became true.
+pub async fn until(mut f: impl FnMut() -> bool, ms: u64) -> bool {
+    for _ in 0..ms.div_ceil(20) {
+        if f() {
+            return true;
+        }
+        sleep(20).await;
+    }
+    f()
+}
+
 /// The page's `<html>` element (where the theme is set).
 pub fn html_element() -> Element {
     web_sys::window()
