@@ -6,6 +6,12 @@
 //! set and only swaps it in when every number is finite and not absurdly large, so a diverging
 //! run keeps its last good state.
 //!
+//! The usual run holds the inputs at their data and the output at the target (`pc-math.md`
+//! pitfall 6) and starts from the feedforward values. Three run settings depart from it on
+//! purpose, for the lessons they show: a released output ([`Session::set_output_clamped`], a
+//! per-run schedule that replay keeps), released inputs under strict PC
+//! ([`Session::set_input_free`]) and a seeded random start ([`Start`]).
+//!
 //! Internally the feedback is stored as `dF[p] = −Σ_{j∈ch(p)} J_{j←p}ᵀ ξ_j` (the children's
 //! part of `∂F/∂v_p`), so the value update is `v_i −= η(ξ_i + dF_i)` and the PC gradient
 //! estimate of a leaf is `ĝ_p = dF_p` with no extra copy.
@@ -60,6 +66,7 @@ impl Variant {
         matches!(self, Variant::Zil | Variant::FixedPredEta1)
     }
 }
+
 /// Where a run starts (`pc-math.md` §1.3 and pitfall 8). `Feedforward` is the usual start:
 /// every hidden value at its feedforward value, so every hidden error is 0 and `F(0) = L` (Z-IL's
 /// condition C1). `Random(seed)` moves each hidden value by up to ±[`START_NOISE`] of its size
