@@ -942,6 +942,7 @@ fn clamp_lines(c: &HtmlCanvasElement, cw: i32, series: &Series, kept: Option<&Se
     let bottom = (c.height() as i32 - px(MARGIN + XLAB, s)) as f64;
     let t = theme();
     let colour = format!("rgb({},{},{})", t.fg.0, t.fg.1, t.fg.2);
+    let bg = format!("rgb({},{},{})", t.bg.0, t.bg.1, t.bg.2);
     ctx.save();
     ctx.set_stroke_style_str(&colour);
     ctx.set_fill_style_str(&colour);
@@ -955,15 +956,23 @@ fn clamp_lines(c: &HtmlCanvasElement, cw: i32, series: &Series, kept: Option<&Se
         ctx.move_to(x, top);
         ctx.line_to(x, bottom);
         ctx.stroke();
-        let _ = ctx.fill_text(
-            if on {
-                text::PLOT_CLAMPED
-            } else {
-                text::PLOT_RELEASED
-            },
-            x + 3.0 * s,
-            top + FONT_PX * s,
-        );
+        // the word with a thin halo of the chart's background: legible over a curve, while
+        // hiding no more of it than the glyphs' outline
+        let word = if on {
+            text::PLOT_CLAMPED
+        } else {
+            text::PLOT_RELEASED
+        };
+        let (tx, ty) = (x + 3.0 * s, top + FONT_PX * s);
+        let _ = ctx.set_line_dash(&js_sys::Array::new());
+        ctx.set_stroke_style_str(&bg);
+        ctx.set_line_width(3.0 * s);
+        let _ = ctx.stroke_text(word, tx, ty);
+        let _ = ctx.fill_text(word, tx, ty);
+        // back to the dotted line for the next change
+        ctx.set_stroke_style_str(&colour);
+        ctx.set_line_width(1.5 * s);
+        let _ = ctx.set_line_dash(&js_sys::Array::of2(&(2.0 * s).into(), &(3.0 * s).into()));
     }
     ctx.restore();
 }
