@@ -255,6 +255,7 @@ test('releasing an input under strict PC: the network infers the input that expl
   const x = await eventually(async () => Number(await page.inputValue('#leaf-x')), (v) => Math.abs(v - want) < 1e-4, { label: `x → ${want}` });
   assert.ok(await page.evaluate(() => window.__pc.energy) < 1e-9, 'the target is explained: F ≈ 0');
   assert.match(await nodeAttr(page, 'x', 'class'), /\breleased\b/);
+  assert.match(await page.textContent('#inputs-state'), /Released: x\..*no longer measures/);
   assert.match(await nodeAttr(page, 'x', 'aria-label'), /moves down the energy's gradient/);
   await shot(page, 'input-released');
   assert.match(await page.evaluate(() => location.hash), /free=x/);
@@ -267,6 +268,7 @@ test('releasing an input under strict PC: the network infers the input that expl
   // held again: a new run from the data
   await page.click('#hold-x');
   await eventually(async () => Number(await page.inputValue('#leaf-x')), 0.8, { label: 'x back on its data' });
+  assert.equal(await page.$('#inputs-state'), null, 'no words when every input is held');
   assert.ok(x !== 0.8);
   await noNonFinite(page);
   assert.deepEqual(errors, []);

@@ -393,6 +393,11 @@ fn input_clamps(p: &ControlsProps) -> Html {
         <div class="field clamp-field inputs-clamp" title={hint}>
             <span class="small" id="inputs-held-label">{ text::INPUTS_HELD }</span>
             <div class="buttons" role="group" aria-labelledby="inputs-held-label">{ buttons }</div>
+            if !p.snap.free_inputs.is_empty() {
+                <span id="inputs-state" class="small muted">{ text::inputs_free_words(
+                    &p.snap.free_inputs.iter().filter_map(|&i| p.info.nodes.get(i).map(|n| short_id(&n.id))).collect::<Vec<_>>()
+                ) }</span>
+            }
         </div>
     }
 }

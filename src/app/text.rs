@@ -128,6 +128,14 @@ starts. The backprop column stays the one at the input's data.";
 pub const INPUTS_HELD_STRICT: &str =
     "Inputs can be released under strict PC only: the other variants never let the predictions see a moved input.";
 
+/// The released inputs in words, with what that does to the comparison with backprop.
+pub fn inputs_free_words(ids: &[String]) -> String {
+    format!(
+        "Released: {}. Strict PC infers them; the backprop column stays the one at their data, so the gap no longer measures PC against backprop.",
+        ids.join(", ")
+    )
+}
+
 /// The output clamp's switch (data panel; key C).
 pub const OUTPUT_CLAMP: &str = "Hold the output at the target";
 pub const OUTPUT_CLAMP_HINT: &str = "Clamped (the usual run), the target holds the output and \
