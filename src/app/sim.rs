@@ -52,7 +52,6 @@ pub struct GraphInfo {
     pub output: usize,
     pub leveled: bool,
     pub depth: usize,
-    pub stable_bound: f64,
     /// Computed nodes in the order of the engine history's per-node gaps.
     pub computed: Vec<usize>,
     pub layout: Layout,
@@ -297,7 +296,6 @@ impl Sim {
             output: g.output(),
             leveled: g.is_leveled(),
             depth: g.depth(),
-            stable_bound: session.stable_rate_bound(),
             computed: session.computed_nodes().to_vec(),
             nodes,
             stacked: layout::stacked(&lay),
@@ -338,15 +336,9 @@ impl Sim {
             .map_err(|e| e.to_string())
     }
 
-    /// The largest stable inference rate now: the hidden nodes' bound, and the output's while
-    /// it is released.
+    /// The largest stable inference rate now (the output's too while it is released).
     pub fn stable_bound(&self) -> f64 {
-        let b = self.info.stable_bound;
-        if self.session.output_clamped() {
-            b
-        } else {
-            b.min(2.0 * self.info.nodes[self.info.output].variance)
-        }
+        self.session.stable_rate_bound()
     }
 
     /// Where runs start (a new run begins).
@@ -551,17 +543,8 @@ impl Sim {
                 0.0
             }
         };
-        let released = if s.output_clamped() {
-            None
-        } else {
-            s.clamp_events()
-                .iter()
-                .rev()
-                .find(|(k, _)| *k <= s.step())
-                .map(|e| e.0)
-        };
         Snap {
-            released,
+            released: s.output_released_at(),
             free_inputs: s.free_inputs().to_vec(),
             step: s.step(),
             energy: fin(s.energy(), &mut ok),

@@ -703,34 +703,20 @@ impl Session {
             return TickOutcome::Finished;
         }
         // 1. propose v(k+1) = v(k) − rate·(ξ + dF) for hidden nodes
-        let mut max_change: f64 = 0.0;
-        let mut max_value: f64 = 0.0;
-        let mut bad_value = false;
         // the exact variants run a fixed D-step schedule: only non-finite numbers stop them
-        let limit = if self.variant.is_exact() {
+        let mut prop = Proposal::new(if self.variant.is_exact() {
             f64::MAX
         } else {
             self.limit
-        };
+        });
         {
             let lay = self.graph.layout();
             for &i in &self.hidden {
-                let rate = if self.variant.is_exact() {
-                    self.graph.nodes()[i].variance
-                } else {
-                    self.eta
-                };
+                let rate = self.rate_of(i);
                 let r = lay.off[i]..lay.off[i] + lay.len[i];
-                let v = &self.cur.p.v[r.clone()];
-                let xi = &self.cur.xi[r.clone()];
-                let df = &self.cur.df[r.clone()];
-                for (((n, v), x), d) in self.nxt.p.v[r].iter_mut().zip(v).zip(xi).zip(df) {
-                    let delta = rate * (x + d);
-                    *n = v - delta;
-                    max_change = fmax(max_change, delta.abs());
-                    max_value = fmax(max_value, n.abs());
-                    bad_value |= n.is_nan() || n.abs() > limit;
-                }
+                let (xi, df) = (&self.cur.xi[r.clone()], &self.cur.df[r.clone()]);
+                let steps = xi.iter().zip(df).map(|(x, d)| rate * (x + d));
+                prop.descend(&mut self.nxt.p.v[r.clone()], &self.cur.p.v[r], steps);
             }
         }
         // 1b. the output: held at the target, or (released) relaxing like a hidden node with
@@ -749,23 +735,12 @@ impl Session {
                     .zip(&self.graph.target().data)
                 {
                     *n = *y;
-                    max_change = fmax(max_change, (y - v).abs());
+                    prop.max_change = fmax(prop.max_change, (y - v).abs());
                 }
             } else {
-                let rate = if self.variant.is_exact() {
-                    self.graph.nodes()[out].variance
-                } else {
-                    self.eta
-                };
-                let v = &self.cur.p.v[r.clone()];
-                let xi = &self.cur.xi[r.clone()];
-                for ((n, v), x) in self.nxt.p.v[r].iter_mut().zip(v).zip(xi) {
-                    let delta = rate * x;
-                    *n = v - delta;
-                    max_change = fmax(max_change, delta.abs());
-                    max_value = fmax(max_value, n.abs());
-                    bad_value |= n.is_nan() || n.abs() > limit;
-                }
+                let rate = self.rate_of(out);
+                let steps = self.cur.xi[r.clone()].iter().map(|x| rate * x);
+                prop.descend(&mut self.nxt.p.v[r.clone()], &self.cur.p.v[r], steps);
             }
         }
         // 1c. free inputs (strict PC): x ← x − η·∂F/∂x, the leaves' part of dF
@@ -775,17 +750,17 @@ impl Session {
             let df = self.leaf_grads();
             for &i in &self.free_inputs {
                 let r = lay.off[i]..lay.off[i] + lay.len[i];
-                let v = &self.cur.p.v[r.clone()];
-                for ((n, v), d) in nxt.p.v[r.clone()].iter_mut().zip(v).zip(&df[r]) {
-                    let delta = self.eta * d;
-                    *n = v - delta;
-                    max_change = fmax(max_change, delta.abs());
-                    max_value = fmax(max_value, n.abs());
-                    bad_value |= n.is_nan() || n.abs() > limit;
-                }
+                let steps = df[r.clone()].iter().map(|d| self.eta * d);
+                prop.descend(&mut nxt.p.v[r.clone()], &self.cur.p.v[r], steps);
             }
             self.nxt = nxt;
         }
+        let Proposal {
+            max_change,
+            max_value,
+            bad: bad_value,
+            limit,
+        } = prop;
         // 2. evaluate the proposal
         let mut nxt = std::mem::replace(&mut self.nxt, State::empty());
         self.evaluate(&mut nxt);
@@ -971,18 +946,35 @@ impl Session {
         self.depth
     }
 
-    /// The largest stable inference rate for fixed prediction, `2·min σ²` over hidden nodes.
+    /// The largest stable inference rate for fixed prediction, `2·min σ²` over the hidden
+    /// nodes, and over the output too while it is released (it then relaxes like them).
     pub fn stable_rate_bound(&self) -> f64 {
-        stable_rate_bound(&self.graph)
+        let hidden = stable_rate_bound(&self.graph);
+        if self.output_clamped() {
+            hidden
+        } else {
+            hidden.min(2.0 * self.graph.nodes()[self.graph.output()].variance)
+        }
     }
+
     /// Whether the output is held at the target for the next tick (at the current step of
     /// this run's clamp schedule).
     pub fn output_clamped(&self) -> bool {
-        self.clamp_events
+        self.output_released_at().is_none()
+    }
+
+    /// The tick at which the output was released, while it is free at the current step;
+    /// `None` while it is held at the target.
+    pub fn output_released_at(&self) -> Option<usize> {
+        match self
+            .clamp_events
             .iter()
             .rev()
             .find(|(k, _)| *k <= self.step)
-            .is_none_or(|&(_, c)| c)
+        {
+            Some(&(k, false)) => Some(k),
+            _ => None,
+        }
     }
 
     /// This run's clamp schedule (see [`Session::set_output_clamped`]).
@@ -1049,6 +1041,15 @@ impl Session {
 
     fn is_computed(&self, i: usize) -> bool {
         self.graph.nodes().get(i).is_some_and(|n| !n.is_leaf())
+    }
+
+    /// A relaxing node's step size: `σ_i²` under the exact variants, else η.
+    fn rate_of(&self, i: usize) -> f64 {
+        if self.variant.is_exact() {
+            self.graph.nodes()[i].variance
+        } else {
+            self.eta
+        }
     }
 
     fn node_slice<'a>(&self, buf: &'a [f64], i: usize) -> &'a [f64] {
@@ -1356,6 +1357,37 @@ impl State {
             xi: Vec::new(),
             df: Vec::new(),
             energy: 0.0,
+        }
+    }
+}
+
+/// A tick's proposal so far: the largest value change and value, and whether a value is
+/// non-finite or past the divergence limit.
+struct Proposal {
+    max_change: f64,
+    max_value: f64,
+    bad: bool,
+    limit: f64,
+}
+
+impl Proposal {
+    fn new(limit: f64) -> Proposal {
+        Proposal {
+            max_change: 0.0,
+            max_value: 0.0,
+            bad: false,
+            limit,
+        }
+    }
+
+    /// `next = v − step`, element by element, keeping the record.
+    #[inline]
+    fn descend(&mut self, next: &mut [f64], v: &[f64], steps: impl Iterator<Item = f64>) {
+        for ((n, v), delta) in next.iter_mut().zip(v).zip(steps) {
+            *n = v - delta;
+            self.max_change = fmax(self.max_change, delta.abs());
+            self.max_value = fmax(self.max_value, n.abs());
+            self.bad |= n.is_nan() || n.abs() > self.limit;
         }
     }
 }
