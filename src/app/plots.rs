@@ -468,38 +468,36 @@ fn node_line(
     k: f64,
     floor: f64,
 ) -> Option<()> {
-    {
-        let series = s.nodes.get(c)?;
-        let col = info
-            .computed
-            .get(c)
-            .map(|&i| palette::node_colour_in(info.nodes[i].colour, t.dark))
-            .unwrap_or("#888888");
-        // a node exact throughout (the clamped output) has no place on a log scale; other
-        // zeros (exact from some step on) are drawn on the floor of the axis
-        if series.iter().all(|&y| y <= 0.0) {
-            return Some(());
-        }
-        let pts = s
-            .steps
-            .iter()
-            .copied()
-            .zip(series.iter().map(|&y| fl(y).max(floor)));
-        let (alpha, width) = match fc {
-            Some(f) if f == c => (1.0, 3.5),
-            Some(_) => (0.3, 1.5),
-            None => (1.0, 1.5),
-        };
-        ch.draw_series(LineSeries::new(
-            pts,
-            ShapeStyle {
-                color: hex(col).mix(alpha),
-                filled: false,
-                stroke_width: lw(width, k),
-            },
-        ))
-        .ok()?;
+    let series = s.nodes.get(c)?;
+    let col = info
+        .computed
+        .get(c)
+        .map(|&i| palette::node_colour_in(info.nodes[i].colour, t.dark))
+        .unwrap_or("#888888");
+    // a node exact throughout (the clamped output) has no place on a log scale; other
+    // zeros (exact from some step on) are drawn on the floor of the axis
+    if series.iter().all(|&y| y <= 0.0) {
+        return Some(());
     }
+    let pts = s
+        .steps
+        .iter()
+        .copied()
+        .zip(series.iter().map(|&y| fl(y).max(floor)));
+    let (alpha, width) = match fc {
+        Some(f) if f == c => (1.0, 3.5),
+        Some(_) => (0.3, 1.5),
+        None => (1.0, 1.5),
+    };
+    ch.draw_series(LineSeries::new(
+        pts,
+        ShapeStyle {
+            color: hex(col).mix(alpha),
+            filled: false,
+            stroke_width: lw(width, k),
+        },
+    ))
+    .ok()?;
     Some(())
 }
 
