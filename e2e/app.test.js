@@ -535,17 +535,22 @@ test('two rates: while playing the numbers keep moving without re-rendering the 
     seen.push(await texts());
   }
   assert.equal(new Set(seen).size, seen.length);
-  // the graph's SVG does not re-render at the text rate: the page renders several times a
-  // second (counter, stats, plots) while the graph's view runs at most once, and the numbers
-  // behind the picture (data-eps, written with the numbers) still move
-  const calls = () => page.evaluate(() => { const s = window.__pc.spans; return [s.frame_page_render?.[1] ?? 0, s.view_graph?.[1] ?? 0]; });
+  // neither the page nor the graph's SVG re-renders at the text rate: the live components
+  // (counter, stats, scrubber, plots) update several times a second on their own, while the
+  // page and the graph's view render at most once, and the numbers behind the picture
+  // (data-eps, written with the numbers) still move
+  const calls = () => page.evaluate(() => { const s = window.__pc.spans; return [s.frame_page_render?.[1] ?? 0, s.view_graph?.[1] ?? 0, s.frame_text_render?.[1] ?? 0]; });
   const eps = () => page.getAttribute('g.node[data-id="h1"]', 'data-eps');
-  const [p0, g0] = await calls();
+  const iter = () => page.textContent('#iter');
+  const [p0, g0, t0] = await calls();
   const e0 = await eps();
+  const i0 = await iter();
   await page.waitForTimeout(1500);
-  const [p1, g1] = await calls();
-  assert.ok(p1 - p0 >= 5, `page renders in 1.5 s: ${p1 - p0}`);
-  assert.ok(g1 - g0 <= 1, `graph renders in 1.5 s: ${g1 - g0} (page renders: ${p1 - p0})`);
+  const [p1, g1, t1] = await calls();
+  assert.ok(t1 - t0 >= 5, `text updates in 1.5 s: ${t1 - t0}`);
+  assert.ok(p1 - p0 <= 1, `page renders in 1.5 s: ${p1 - p0} (text updates: ${t1 - t0})`);
+  assert.ok(g1 - g0 <= 1, `graph renders in 1.5 s: ${g1 - g0} (text updates: ${t1 - t0})`);
+  assert.notEqual(await iter(), i0, 'the counter follows the text snapshot');
   assert.notEqual(await eps(), e0, 'data-eps follows the text snapshot');
   // the marks move on frames the page does not render: the discs' radii change between two reads
   const radii = () => page.$$eval('svg.marks circle.est', (cs) => cs.map((c) => c.getAttribute('r')).join(','));

@@ -491,3 +491,57 @@ async fn a_released_input_moves_exactly_as_the_engine_infers_it() {
     assert_eq!(hold().get_attribute("aria-pressed").unwrap(), "true");
     assert!(node().has_class("clamped"));
 }
+
+/// The text-rate components (`app::live`) follow their feed on their own: a push re-renders
+/// the counter, the stats and the scrubber with the engine's numbers, with no parent render;
+/// pushing the same content again changes nothing.
+#[wasm_bindgen_test]
+async fn live_components_follow_their_feed_without_a_parent_render() {
+    use pc_playground::app::live::{Live, LiveProps, Piece, TextFeed, TextNow};
+    use pc_playground::app::text::num;
+    use std::rc::Rc;
+    let mut sim = Sim::new(presets::get("paper").unwrap().json, "fixed", 0.1).unwrap();
+    let now = |sim: &Sim, max: usize| TextNow {
+        info: sim.info(),
+        snap: Rc::new(sim.snapshot()),
+        series: Rc::new(sim.series(300)),
+        replay_max: max,
+        scrubbing: false,
+    };
+    let feed = TextFeed::new(now(&sim, 0));
+    let root = new_root();
+    let (a, b, c) = (new_root(), new_root(), new_root());
+    root.append_child(&a).unwrap();
+    root.append_child(&b).unwrap();
+    root.append_child(&c).unwrap();
+    let props = |piece| LiveProps {
+        feed: feed.clone(),
+        piece,
+        on_cmd: yew::Callback::noop(),
+    };
+    for (el, piece) in [(a, Piece::Counter), (b, Piece::Stats), (c, Piece::Replay)] {
+        yew::Renderer::<Live>::with_root_and_props(el, props(piece)).render();
+    }
+    settle().await;
+    assert_eq!(text(&root, "#iter"), "0");
+    let e0 = text(&root, "#energy");
+    for _ in 0..7 {
+        sim.tick();
+    }
+    let pushed = now(&sim, 7);
+    assert!(feed.push(pushed.clone(), None), "new content is pushed");
+    settle().await;
+    assert_eq!(text(&root, "#iter"), "7");
+    assert_eq!(text(&root, "#energy"), num(sim.snapshot().energy));
+    assert_ne!(text(&root, "#energy"), e0, "the energy moved in 7 ticks");
+    assert_eq!(text(&root, "#loss"), num(sim.snapshot().loss));
+    assert_eq!(
+        q(&root, "#replay").get_attribute("max").as_deref(),
+        Some("7")
+    );
+    assert!(
+        !feed.push(pushed, None),
+        "the same content again is not a change"
+    );
+    root.remove();
+}

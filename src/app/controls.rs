@@ -150,6 +150,8 @@ pub struct ControlsProps {
     pub start: Start,
     pub start_fell_back: bool,
     pub on_cmd: Callback<Cmd>,
+    /// The text-rate channel (the iteration counter).
+    pub feed: super::live::TextFeed,
 }
 
 /// A transport button. `active` only styles it (class `playing`): the Play button says what
@@ -198,7 +200,7 @@ pub fn transport(p: &ControlsProps) -> Html {
             </div>
             <div class="counter">
                 <span class="muted">{ text::ITERATION }</span>
-                <output id="iter" aria-live="off">{ p.snap.step }</output>
+                <super::live::Live feed={p.feed.clone()} piece={super::live::Piece::Counter} />
                 <span id="status" class={badge} data-status={status}>{ status }</span>
             </div>
         </div>

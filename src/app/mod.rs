@@ -17,6 +17,7 @@ pub mod graph_view;
 pub mod hover;
 pub mod layout;
 pub mod learn_view;
+pub mod live;
 pub mod palette;
 pub mod plots;
 pub mod presets;
@@ -41,10 +42,8 @@ use yew::prelude::*;
 use clock::{Clock, FrameBudget};
 use controls::{Controls, DataInputs, Transport};
 use graph_view::{GraphView, Legend};
-use plots::Plots;
 use sim::{Series, Snap};
 use state::{AppState, Cmd, Status};
-use text::{full, num, sci};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct AppProps {
@@ -157,6 +156,11 @@ pub struct App {
     /// unless its own data changed. A callback made in `view` is a new one on every render,
     /// so all of them re-rendered with the page.
     cmd_cb: Callback<Cmd>,
+    /// When a frame pushed a text update without a page render: the frame's start.
+    text_t0: Option<f64>,
+    /// The text-rate channel to the counter, stats, scrubber and plots ([`live`]): while
+    /// playing, a text update that changes nothing else reaches them without a page render.
+    text: live::TextFeed,
 }
 
 /// Plot redraws (and text updates) per second while playing, at most.
@@ -274,6 +278,49 @@ impl App {
     fn frame_sig(&self) -> (bool, Status, bool, Option<usize>) {
         let st = &self.st;
         (st.playing, st.status, st.alert.is_some(), st.scrub)
+    }
+
+    /// A text update that only moves what the live components show (counter, stats,
+    /// scrubber, plots): nothing else on the page reads what changed, so the page need not
+    /// re-render. Not when a card, the table, slow motion or an inline edit shows live
+    /// numbers too, nor when the output's clamp, the free inputs or the controls' snapshot
+    /// changed.
+    fn text_only(&self, before: &Snap, ui_before: &Rc<Snap>) -> bool {
+        let now = &self.plot_snap;
+        self.focus.is_none()
+            && self.edit.is_none()
+            && !self.st.table
+            && self.st.slow.is_none()
+            && Rc::ptr_eq(ui_before, &self.ui_snap)
+            && now.released == before.released
+            && now.free_inputs == before.free_inputs
+    }
+
+    /// The live components' view of the text snapshot (see [`live`]).
+    fn push_text(&mut self) {
+        // while playing, the run's end moves on every tick: the scrubber follows it with the
+        // text snapshot, not on every frame
+        let cur = self.text.now();
+        let replay_max = if self.st.playing && Rc::ptr_eq(&cur.snap, &self.plot_snap) {
+            cur.replay_max
+        } else {
+            self.st.replay_max
+        };
+        let now = live::TextNow {
+            info: self.plot_info.clone(),
+            snap: self.plot_snap.clone(),
+            series: self.plot_series.clone(),
+            replay_max,
+            scrubbing: self.st.scrub.is_some(),
+        };
+        self.text.push(now, self.text_t0.take());
+    }
+
+    /// The script cost of a text update (`ms`, a page render or the live components'
+    /// renders), with the chart draws it brings (the last one's time stands for each).
+    fn note_text_cost(&mut self, ms: f64) {
+        let cost = (ms + 3.0 * clock::plot_ms()).min(200.0);
+        self.text_cost += 0.25 * (cost - self.text_cost);
     }
 
     fn sync_shown(&mut self) {
@@ -639,6 +686,13 @@ impl Component for App {
             a11y::MediaWatch::new(a11y::NARROW_QUERY, ctx.link().callback(Msg::Narrow)),
         ];
         let seen = a11y::Seen::of(&st);
+        let text = live::TextFeed::new(live::TextNow {
+            info: st_info.clone(),
+            snap: st_snap.clone(),
+            series: st_series.clone(),
+            replay_max: st.replay_max,
+            scrubbing: st.scrub.is_some(),
+        });
         let mut app = App {
             st,
             _clock: Some(clock),
@@ -673,6 +727,8 @@ impl Component for App {
             graph_snap: st_snap.clone(),
             ui_snap: st_snap,
             cmd_cb: ctx.link().callback(Msg::Cmd),
+            text,
+            text_t0: None,
         };
         // the visitor's stored choice, unless the link forces a theme (`theme=`)
         if app.st.theme == state::Theme::Auto {
@@ -693,7 +749,10 @@ impl Component for App {
         } else {
             "update_other"
         };
-        clock::span(name, || self.update_inner(ctx, msg))
+        let render = clock::span(name, || self.update_inner(ctx, msg));
+        // the live components follow whatever the message changed (a page render or not)
+        self.push_text();
+        render
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
@@ -703,9 +762,7 @@ impl Component for App {
             // view, Yew's reconcile of the page and the children's renders)
             let ms = clock::now() - t0;
             clock::add_span("frame_page_render", ms);
-            // with the three chart draws it brings (the last one's time stands for each)
-            let cost = (ms + 3.0 * clock::plot_ms()).min(200.0);
-            self.text_cost += 0.25 * (cost - self.text_cost);
+            self.note_text_cost(ms);
         }
     }
 
@@ -735,15 +792,26 @@ impl App {
                 self.hub.after_frame(&self.st, n);
                 let said = n > 0 && self.after_change();
                 let plotted = self.plot_snap.clone();
+                let ui_before = self.ui_snap.clone();
+                if let Some(ms) = self.text.take_cost() {
+                    // a text update without a page render (see `text_only`)
+                    clock::add_span("frame_text_render", ms);
+                    self.note_text_cost(ms);
+                }
                 self.sync_views_frame(t1);
-                // The page re-renders at the text rate (or when the run's state changed); on
-                // the frames in between only the graph's discs move, through the feed.
-                let page =
-                    said || !Rc::ptr_eq(&plotted, &self.plot_snap) || self.frame_sig() != sig;
-                if page || (n > 0 && !self.st.playing) {
+                // At the text rate the live components (counter, stats, scrubber, plots)
+                // re-render through `text`, and the page only when something else changed
+                // too (the run's state, an announcement, see `text_only`); on the frames in
+                // between only the graph's discs move, through the feed.
+                let text_moved = !Rc::ptr_eq(&plotted, &self.plot_snap);
+                let page = said
+                    || self.frame_sig() != sig
+                    || (text_moved && !self.text_only(&plotted, &ui_before));
+                if page || text_moved || (n > 0 && !self.st.playing) {
                     self.publish();
                 }
                 self.frame_t0 = page.then_some(t_frame);
+                self.text_t0 = (text_moved && !page).then_some(t_frame);
                 if !page {
                     self.feed.frame();
                 }
@@ -806,7 +874,7 @@ impl App {
         let s = &self.plot_snap;
         let tprops = controls::ControlsProps {
             info: st.info.clone(),
-            snap: self.plot_snap.clone(),
+            snap: self.ui_snap.clone(),
             playing: st.playing,
             status: st.status,
             speed: st.speed,
@@ -823,11 +891,9 @@ impl App {
             start: st.start,
             start_fell_back: st.sim.start_fell_back(),
             on_cmd: on_cmd.clone(),
+            feed: self.text.clone(),
         };
-        let cprops = controls::ControlsProps {
-            snap: self.ui_snap.clone(),
-            ..tprops.clone()
-        };
+        let cprops = tprops.clone();
         let alert = st.alert.clone().map(|msg| {
             let dismiss = on_cmd.reform(|_| Cmd::DismissAlert);
             html! {
@@ -886,7 +952,7 @@ impl App {
                             { html! { <Controls ..cprops.clone() /> } }
                         </div>
                         <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
-                        { replay::bar(s.step, st.replay_max, st.scrub.is_some(), &on_cmd) }
+                        <live::Live feed={self.text.clone()} piece={live::Piece::Replay} on_cmd={on_cmd.clone()} />
                         { slowmo::panel(st.slow.as_ref(), &on_cmd) }
                         </section>
                         <div class="grid">
@@ -916,11 +982,7 @@ impl App {
                                 </div>
                                 { hover::card_view(&hover::CardProps { card, info: st.info.clone(), alpha: st.lr,
                             on_close: ctx.link().callback(|_| Msg::Stage(StageMsg::Close)) }) }
-                                <div class="stats" aria-live="off">
-                                    <span>{ text::GAP_OVERALL }{ " " }<output id="gap-overall" data-value={full(s.gap_overall())}>{ sci(s.gap_overall()) }</output></span>
-                                    <span>{ "energy F " }<output id="energy">{ num(s.energy) }</output></span>
-                                    <span>{ "loss L " }<output id="loss">{ num(s.loss) }</output></span>
-                                </div>
+                                <live::Live feed={self.text.clone()} piece={live::Piece::Stats} />
                                 <div class="below-graph">
                                     <Legend scale={st.scale} released={st.snap.released.is_some() || !st.snap.free_inputs.is_empty()} />
                                     { html! { <DataInputs ..cprops.clone() /> } }
@@ -934,7 +996,7 @@ impl App {
                                         <button type="button" id="kept-pin" title={text::KEEP_HINT} onclick={on_cmd.reform(|_| Cmd::KeepRun(true))}>{ text::KEEP }</button>
                                     }
                                 </div>
-                                <Plots info={self.plot_info.clone()} snap={self.plot_snap.clone()} series={self.plot_series.clone()} marker={st.scrub} spread={st.playing} kept={st.kept.clone()} landscape={st.landscape.clone()} focus={self.focus.map(|f| f.0)} />
+                                <plots::Plots feed={self.text.clone()} marker={st.scrub} spread={st.playing} kept={st.kept.clone()} landscape={st.landscape.clone()} focus={self.focus.map(|f| f.0)} />
                             </div>
                         </div>
                         <div class="teach">

@@ -761,9 +761,9 @@ fn draw_landscape(c: HtmlCanvasElement, cw: i32, land: &Landscape, snap: &Snap) 
 
 #[derive(Properties, PartialEq)]
 pub struct PlotsProps {
-    pub info: Rc<GraphInfo>,
-    pub snap: Rc<Snap>,
-    pub series: Rc<Series>,
+    /// The graph, the text snapshot and the series to draw, fed at the text rate
+    /// ([`super::live`]): the charts re-render without the page.
+    pub feed: super::live::TextFeed,
     /// Replay: the scrubbed tick, marked on the energy and gap plots.
     #[prop_or_default]
     pub marker: Option<usize>,
@@ -999,6 +999,7 @@ fn mark(
 
 #[function_component(Plots)]
 pub fn plots(p: &PlotsProps) -> Html {
+    let fed = super::live::use_text(&p.feed);
     let energy = use_node_ref();
     let gap = use_node_ref();
     let grads = use_node_ref();
@@ -1024,7 +1025,7 @@ pub fn plots(p: &PlotsProps) -> Html {
     }
     {
         let (energy, gap, grads, land) = (energy.clone(), gap.clone(), grads.clone(), land.clone());
-        let (info, snap, series) = (p.info.clone(), p.snap.clone(), p.series.clone());
+        let (info, snap, series) = (fed.info.clone(), fed.snap.clone(), fed.series.clone());
         let h = *hover;
         let (marker, spread) = (p.marker, p.spread);
         let gen = gen.borrow().clone();
@@ -1033,8 +1034,8 @@ pub fn plots(p: &PlotsProps) -> Html {
         let landscape = p.landscape.clone();
         let focus = p.focus;
         let deps = (
-            p.series.clone(),
-            p.snap.clone(),
+            fed.series.clone(),
+            fed.snap.clone(),
             h,
             width,
             p.kept.clone(),
@@ -1109,7 +1110,7 @@ pub fn plots(p: &PlotsProps) -> Html {
     }
     let onmove = {
         let hover = hover.clone();
-        let (series, kept) = (p.series.clone(), p.kept.clone());
+        let (series, kept) = (fed.series.clone(), p.kept.clone());
         Callback::from(move |e: MouseEvent| {
             hover.set(nearest(&e, &series, kept.as_ref().map(|r| &*r.series)))
         })
@@ -1118,7 +1119,7 @@ pub fn plots(p: &PlotsProps) -> Html {
         let hover = hover.clone();
         Callback::from(move |_| hover.set(None))
     };
-    let s = &p.series;
+    let s = &fed.series;
     let readout = match hover.filter(|&k| k < s.steps.len()) {
         Some(k) => {
             let mut t = format!(
@@ -1129,10 +1130,10 @@ pub fn plots(p: &PlotsProps) -> Html {
                 sci(s.overall[k])
             );
             for (c, series) in s.nodes.iter().enumerate() {
-                if let Some(&i) = p.info.computed.get(c) {
+                if let Some(&i) = fed.info.computed.get(c) {
                     t.push_str(&format!(
                         " · {} {}",
-                        short_id(&p.info.nodes[i].id),
+                        short_id(&fed.info.nodes[i].id),
                         sci(series[k])
                     ));
                 }
@@ -1154,12 +1155,12 @@ pub fn plots(p: &PlotsProps) -> Html {
         }
         None => text::HOVER_HINT.to_string(),
     };
-    let legend = p.info.computed.iter().map(|&i| {
-        let n = &p.info.nodes[i];
+    let legend = fed.info.computed.iter().map(|&i| {
+        let n = &fed.info.nodes[i];
         html! { <span class="key"><i style={format!("background:{}", palette::node_colour_css(n.colour))}></i>{ short_id(&n.id) }</span> }
     });
     let land_readout = p.landscape.as_ref().map(|l| {
-        let s = steps(l, &p.snap);
+        let s = steps(l, &fed.snap);
         text::land_readout(s.ng > 0.0, s.ratio, s.cos)
     });
     let kept_key = p.kept.as_ref().map(|r| {
@@ -1170,7 +1171,7 @@ pub fn plots(p: &PlotsProps) -> Html {
     html! {
         <section class="plots" aria-label="Live plots">
             <figure class="plot">
-                <figcaption>{ text::PLOT_ENERGY }<span class="muted">{ format!("  (dashed: loss L = {})", num(p.snap.loss)) }</span>{ kept_key.clone() }</figcaption>
+                <figcaption>{ text::PLOT_ENERGY }<span class="muted">{ format!("  (dashed: loss L = {})", num(fed.snap.loss)) }</span>{ kept_key.clone() }</figcaption>
                 <canvas id="plot-energy" ref={energy} width={W.to_string()} height={H.to_string()}
                     onmousemove={onmove.clone()} onmouseleave={onleave.clone()} role="img" aria-label={text::PLOT_ENERGY}></canvas>
             </figure>
