@@ -72,6 +72,23 @@ test('phone 390×844: every preset\'s graph fits the width (stacked), every node
     assert.deepEqual(off, [], `${k}: nodes outside the ${m.vw} px viewport`);
     assert.ok(m.scrollX <= 1, `${k}: the graph panel scrolls sideways by ${m.scrollX} px`);
     assert.ok(m.textPx >= 11, `${k}: number text only ${m.textPx.toFixed(1)} px tall`);
+    // the edges run in the gutter left of the boxes, each in a lane (vertical run) of its own
+    // instead of a bundle of arcs (the geometry is tested natively: layout.rs check_stacked)
+    const e = await page.evaluate(() => {
+      const left = Math.min(...[...document.querySelectorAll('svg#graph g.node')].map((g) => g.getBoundingClientRect().left));
+      const es = [...document.querySelectorAll('svg.marks path[data-from]')].map((p) => p.getBoundingClientRect());
+      // two edges whose vertical runs are at one x must not overlap there
+      let shared = 0;
+      for (let i = 0; i < es.length; i++) {
+        for (let j = i + 1; j < es.length; j++) {
+          const [a, b] = [es[i], es[j]];
+          if (Math.abs(a.left - b.left) < 0.5 && !(a.bottom < b.top || b.bottom < a.top)) shared++;
+        }
+      }
+      return { n: es.length, right: Math.max(...es.map((r) => r.right)) - left, shared };
+    });
+    assert.ok(e.n > 0 && e.right <= 1, `${k}: ${e.n} edges, reaching ${e.right} px past the boxes' left side`);
+    assert.equal(e.shared, 0, `${k}: ${e.shared} pairs of edges share a stretch of lane`);
     if (k === 'paper' || k === 'rnn3') await shot(page, `phone-390-graph-${k}`);
   }
   // wider again (a rotated phone, a resized window): the layered picture comes back

@@ -475,6 +475,11 @@ fn radius(x: f64, scale: f64, rmax: f64) -> f64 {
 }
 
 fn route_path(e: &EdgeRoute) -> String {
+    let p = &e.points;
+    let straight = |a: &(f64, f64), b: &(f64, f64)| a.0 == b.0 || a.1 == b.1;
+    if p.len() >= 3 && p.windows(2).all(|w| straight(&w[0], &w[1])) {
+        return orthogonal_path(p);
+    }
     let mut d = String::new();
     let mut it = e.points.iter();
     if let Some(&(x, y)) = it.next() {
@@ -489,6 +494,37 @@ fn route_path(e: &EdgeRoute) -> String {
             }
             prev = (x, y);
         }
+    }
+    d
+}
+
+/// A route of horizontal and vertical runs (the stacked layout's lanes) with rounded corners.
+fn orthogonal_path(p: &[(f64, f64)]) -> String {
+    let mut d = String::new();
+    let Some(&(x, y)) = p.first() else {
+        return d;
+    };
+    let _ = write!(d, "M{x:.1},{y:.1}");
+    for w in p.windows(3) {
+        let (a, c, b) = (w[0], w[1], w[2]);
+        let len = |u: (f64, f64), v: (f64, f64)| (u.0 - v.0).abs() + (u.1 - v.1).abs();
+        let r = 5.0f64.min(len(a, c) / 2.0).min(len(c, b) / 2.0);
+        let toward = |from: (f64, f64), to: (f64, f64)| {
+            let l = len(from, to).max(1e-9);
+            (
+                from.0 + (to.0 - from.0) * r / l,
+                from.1 + (to.1 - from.1) * r / l,
+            )
+        };
+        let (p1, p2) = (toward(c, a), toward(c, b));
+        let _ = write!(
+            d,
+            " L{:.1},{:.1} Q{:.1},{:.1} {:.1},{:.1}",
+            p1.0, p1.1, c.0, c.1, p2.0, p2.1
+        );
+    }
+    if let Some(&(x, y)) = p.last() {
+        let _ = write!(d, " L{x:.1},{y:.1}");
     }
     d
 }

@@ -433,11 +433,22 @@ pub fn place_ordered(desired: &[f64], h: &[f64], gap: f64) -> Vec<f64> {
 /// Gap between boxes in the stacked (phone) layout.
 pub const STACK_GAP: f64 = 14.0;
 
+/// Space between two lanes of the stacked layout's gutter, at most.
+pub const LANE_GAP: f64 = 6.0;
+/// The stacked layout's gutter is at most this wide (lanes pack closer on big graphs).
+pub const GUTTER_MAX: f64 = 84.0;
+
 /// The phone layout: the same boxes (sizes) and edges (same order, so edge indices still match
 /// `base.edges`), stacked in one column in the reading order of the layered layout (column by
 /// column, top to bottom within a column), so a narrow screen shows the whole graph at a legible
-/// size instead of scrolling sideways. Each edge runs as an arc in a gutter on the left, from
-/// the parent's left side to the child's; longer hops bulge further out.
+/// size instead of scrolling sideways.
+///
+/// Edges run in a gutter on the left, each in a vertical lane of its own (a metro map rather
+/// than a bundle of arcs): it leaves its parent's left side, turns down its lane and enters the
+/// child's left side. Lanes are packed like intervals (the rows an edge spans), shortest edges
+/// nearest the boxes, so that two edges never share a stretch of lane; where a box has several
+/// edges out (or in), they leave (enter) at different heights, ordered so that they do not
+/// cross each other on the way to their lanes.
 pub fn stacked(base: &Layout) -> Layout {
     let n = base.boxes.len();
     if n == 0 {
@@ -455,17 +466,37 @@ pub fn stacked(base: &Layout) -> Layout {
     for (r, &i) in order.iter().enumerate() {
         rank[i] = r;
     }
-    let bulge = |from: usize, to: usize| {
-        let span = rank[from].abs_diff(rank[to]).max(1);
-        10.0 + 7.0 * (span - 1).min(6) as f64
+    let ok = |e: &EdgeRoute| e.from < n && e.to < n;
+    // the rows each edge spans (top, bottom); shortest first, then from the top
+    let span = |e: &EdgeRoute| {
+        let (a, b) = (rank[e.from], rank[e.to]);
+        (a.min(b), a.max(b))
     };
-    let gutter = base
-        .edges
-        .iter()
-        .filter(|e| e.from < n && e.to < n)
-        .map(|e| bulge(e.from, e.to))
-        .fold(0.0f64, f64::max)
-        + 8.0;
+    let mut by_len: Vec<usize> = (0..base.edges.len())
+        .filter(|&k| ok(&base.edges[k]))
+        .collect();
+    by_len.sort_by_key(|&k| {
+        let (a, b) = span(&base.edges[k]);
+        (b - a, a, k)
+    });
+    // lane of each edge: the innermost lane whose edges' spans all lie strictly apart from
+    // this one's (sharing an end box would join two edges into one line)
+    let mut lanes: Vec<Vec<(usize, usize)>> = vec![];
+    let mut lane_of = vec![0usize; base.edges.len()];
+    for &k in &by_len {
+        let (a, b) = span(&base.edges[k]);
+        let free = lanes
+            .iter()
+            .position(|l| l.iter().all(|&(c, d)| b < c || d < a));
+        let lane = free.unwrap_or_else(|| {
+            lanes.push(vec![]);
+            lanes.len() - 1
+        });
+        lanes[lane].push((a, b));
+        lane_of[k] = lane;
+    }
+    let gap = LANE_GAP.min(GUTTER_MAX / lanes.len().max(1) as f64);
+    let gutter = gap * lanes.len() as f64 + 6.0;
     let x0 = MARGIN + gutter;
     let mut boxes = base.boxes.clone();
     let mut y = MARGIN;
@@ -476,26 +507,45 @@ pub fn stacked(base: &Layout) -> Layout {
     }
     let height = y - STACK_GAP + MARGIN;
     let width = x0 + boxes.iter().map(|b| b.w).fold(0.0f64, f64::max) + MARGIN;
+    let lane_x = |lane: usize| x0 - 6.0 - gap * lane as f64;
+    // heights where edges leave (below the middle) and enter (above it): per box, the edges
+    // out in lanes from the outermost (highest) to the innermost (lowest), the edges in from
+    // the innermost (highest) to the outermost (lowest), so none crosses another's lane
+    let mut exit_y = vec![0.0; base.edges.len()];
+    let mut entry_y = vec![0.0; base.edges.len()];
+    for (i, b) in boxes.iter().enumerate() {
+        let mut outs: Vec<usize> = (0..base.edges.len())
+            .filter(|&k| ok(&base.edges[k]) && base.edges[k].from == i)
+            .collect();
+        let mut ins: Vec<usize> = (0..base.edges.len())
+            .filter(|&k| ok(&base.edges[k]) && base.edges[k].to == i)
+            .collect();
+        let step = |m: usize| 4.0f64.min((b.h / 2.0 - 6.0).max(1.0) / m.max(1) as f64);
+        outs.sort_by_key(|&k| std::cmp::Reverse(lane_of[k]));
+        let s = step(outs.len());
+        for (j, &k) in outs.iter().enumerate() {
+            exit_y[k] = b.cy() + 4.0 + s * j as f64;
+        }
+        ins.sort_by_key(|&k| lane_of[k]);
+        let s = step(ins.len());
+        let m = ins.len();
+        for (j, &k) in ins.iter().enumerate() {
+            entry_y[k] = b.cy() - 4.0 - s * (m - 1 - j) as f64;
+        }
+    }
     let edges = base
         .edges
         .iter()
-        .map(|e| {
-            let (Some(a), Some(b)) = (boxes.get(e.from), boxes.get(e.to)) else {
-                return EdgeRoute {
-                    from: e.from,
-                    to: e.to,
-                    points: vec![],
-                };
-            };
-            // leave the parent a little below its middle and enter the child a little above,
-            // so edges in and out of one box do not meet in a point
-            let (y0, y1) = (a.cy() + 5.0, b.cy() - 5.0);
-            let d = bulge(e.from, e.to);
-            EdgeRoute {
-                from: e.from,
-                to: e.to,
-                points: vec![(x0, y0), (x0 - d, (y0 + y1) / 2.0), (x0, y1)],
-            }
+        .enumerate()
+        .map(|(k, e)| EdgeRoute {
+            from: e.from,
+            to: e.to,
+            points: if ok(e) {
+                let (ya, yb, lx) = (exit_y[k], entry_y[k], lane_x(lane_of[k]));
+                vec![(x0, ya), (lx, ya), (lx, yb), (x0, yb)]
+            } else {
+                vec![]
+            },
         })
         .collect();
     Layout {
@@ -655,6 +705,67 @@ mod tests {
             nodes.push(comp(&ps, 60.0));
             let l = layout(&nodes, out);
             check(&l, &nodes);
+            check_stacked(&stacked(&l));
+        }
+    }
+
+    /// The stacked layout's lanes: every edge is a left stub, a vertical run and a right stub
+    /// inside the gutter; the stubs leave and enter their own boxes, a box's stubs are at
+    /// different heights, and no two edges share a stretch of lane.
+    fn check_stacked(st: &Layout) {
+        let x0 = st.boxes.first().map_or(0.0, |b| b.x);
+        assert!(
+            x0 <= MARGIN + GUTTER_MAX + 6.0 + 1e-9,
+            "gutter {x0} wider than its cap"
+        );
+        let mut ends: Vec<(usize, f64)> = vec![];
+        for e in &st.edges {
+            let p = &e.points;
+            assert_eq!(p.len(), 4, "{e:?}");
+            let (a, b) = (st.boxes[e.from], st.boxes[e.to]);
+            assert!(a.y < b.y, "parent above child: {e:?}");
+            assert_eq!(
+                (p[0].0, p[3].0),
+                (x0, x0),
+                "stubs start at the boxes' left side"
+            );
+            assert!(
+                p[1].0 == p[2].0 && p[1].0 > 0.0 && p[1].0 < x0,
+                "a lane in the gutter: {e:?}"
+            );
+            assert!(
+                p[0].1 == p[1].1 && p[2].1 == p[3].1,
+                "horizontal stubs: {e:?}"
+            );
+            assert!(
+                p[0].1 > a.cy() && p[0].1 < a.y + a.h,
+                "leaves its parent's lower half: {e:?}"
+            );
+            assert!(
+                p[3].1 < b.cy() && p[3].1 > b.y,
+                "enters its child's upper half: {e:?}"
+            );
+            ends.push((e.from, p[0].1));
+            ends.push((e.to, p[3].1));
+        }
+        for (i, &(b, y)) in ends.iter().enumerate() {
+            for &(c, z) in &ends[i + 1..] {
+                assert!(
+                    b != c || (y - z).abs() > 0.5,
+                    "two stubs of box {b} at one height {y}"
+                );
+            }
+        }
+        for (i, e) in st.edges.iter().enumerate() {
+            for f in &st.edges[i + 1..] {
+                let (lo, hi) = (e.points[0].1, e.points[3].1);
+                let (lo2, hi2) = (f.points[0].1, f.points[3].1);
+                let apart = hi < lo2 || hi2 < lo;
+                assert!(
+                    (e.points[1].0 - f.points[1].0).abs() > 0.5 || apart,
+                    "{e:?} and {f:?} share a stretch of lane"
+                );
+            }
         }
     }
 
@@ -708,9 +819,8 @@ mod tests {
                 (b.from, b.to),
                 "edge indices are kept (the lens uses them)"
             );
-            assert_eq!(a.points.len(), 3);
-            assert!(a.points[1].0 > 0.0, "arcs stay inside the picture");
         }
+        check_stacked(&st);
         // one column, no overlaps, sizes kept, inside the picture
         let x = st.boxes[0].x;
         for (i, b) in st.boxes.iter().enumerate() {
