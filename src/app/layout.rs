@@ -359,7 +359,6 @@ pub fn layout(nodes: &[LNode], output: usize) -> Layout {
     }
 }
 
-/// Crossings between adjacent layers (all pairs of segments, fine for ≤ a few hundred).
 /// A stable insertion sort. The layers and port lists it sorts are short (tens of items), and
 /// each `sort_by` instance costs ~3–4 KB of wasm (the std driftsort), this ~150 bytes.
 fn insertion_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
@@ -372,6 +371,7 @@ fn insertion_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     }
 }
 
+/// Crossings between adjacent layers (all pairs of segments, fine for ≤ a few hundred).
 fn count_crossings(layers: &[Vec<usize>], succs: &[Vec<usize>], pos: &[usize]) -> usize {
     let mut total = 0;
     for l in layers {
@@ -455,12 +455,13 @@ pub fn stacked(base: &Layout) -> Layout {
         return base.clone();
     }
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
+    insertion_sort(&mut order, |&a, &b| {
         let ca = base.columns.get(a).copied().unwrap_or(0);
         let cb = base.columns.get(b).copied().unwrap_or(0);
         ca.cmp(&cb)
             .then(base.boxes[a].y.total_cmp(&base.boxes[b].y))
             .then(a.cmp(&b))
+            .is_lt()
     });
     let mut rank = vec![0usize; n];
     for (r, &i) in order.iter().enumerate() {
@@ -472,13 +473,14 @@ pub fn stacked(base: &Layout) -> Layout {
         let (a, b) = (rank[e.from], rank[e.to]);
         (a.min(b), a.max(b))
     };
+    let key = |k: usize| {
+        let (a, b) = span(&base.edges[k]);
+        (b - a, a, k)
+    };
     let mut by_len: Vec<usize> = (0..base.edges.len())
         .filter(|&k| ok(&base.edges[k]))
         .collect();
-    by_len.sort_by_key(|&k| {
-        let (a, b) = span(&base.edges[k]);
-        (b - a, a, k)
-    });
+    insertion_sort(&mut by_len, |&x, &y| key(x) < key(y));
     // lane of each edge: the innermost lane whose edges' spans all lie strictly apart from
     // this one's (sharing an end box would join two edges into one line)
     let mut lanes: Vec<Vec<(usize, usize)>> = vec![];
@@ -514,21 +516,21 @@ pub fn stacked(base: &Layout) -> Layout {
     let mut exit_y = vec![0.0; base.edges.len()];
     let mut entry_y = vec![0.0; base.edges.len()];
     for (i, b) in boxes.iter().enumerate() {
+        // outermost lane first for the edges out, innermost first for the edges in
         let mut outs: Vec<usize> = (0..base.edges.len())
             .filter(|&k| ok(&base.edges[k]) && base.edges[k].from == i)
             .collect();
         let mut ins: Vec<usize> = (0..base.edges.len())
             .filter(|&k| ok(&base.edges[k]) && base.edges[k].to == i)
             .collect();
+        insertion_sort(&mut outs, |&x, &y| lane_of[x] > lane_of[y]);
+        insertion_sort(&mut ins, |&x, &y| lane_of[x] < lane_of[y]);
         let step = |m: usize| 4.0f64.min((b.h / 2.0 - 6.0).max(1.0) / m.max(1) as f64);
-        outs.sort_by_key(|&k| std::cmp::Reverse(lane_of[k]));
         let s = step(outs.len());
         for (j, &k) in outs.iter().enumerate() {
             exit_y[k] = b.cy() + 4.0 + s * j as f64;
         }
-        ins.sort_by_key(|&k| lane_of[k]);
-        let s = step(ins.len());
-        let m = ins.len();
+        let (s, m) = (step(ins.len()), ins.len());
         for (j, &k) in ins.iter().enumerate() {
             entry_y[k] = b.cy() - 4.0 - s * (m - 1 - j) as f64;
         }
