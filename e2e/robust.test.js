@@ -98,6 +98,46 @@ test('phone 390×844: every preset\'s graph fits the width (stacked), every node
   await context.close();
 });
 
+// every card's header (id, then its formula or kind) ends before the check mark's place, in
+// the real font: for every preset, and for a custom graph with a long id and a long formula,
+// which are cut with "…" (the full texts stay in the tooltip)
+test('card headers stop short of the check mark: every preset, long ids and formulas cut', async () => {
+  const { page, errors, context } = await openPage(browser, server.url, { reducedMotion: 'reduce' });
+  await page.waitForSelector('g.node[data-id="y4"]');
+  const overlaps = () => page.$$eval('svg#graph g.node', (gs) => gs.flatMap((g) => {
+    const t = g.querySelector('text.node-id').getBBox();
+    const x = Number.parseFloat(g.querySelector('path.match').getAttribute('d').slice(1));
+    return t.x + t.width > x + 0.5 ? [`${g.getAttribute('data-id')}: header to ${(t.x + t.width).toFixed(1)}, check at ${x}`] : [];
+  }));
+  const keys = await page.$$eval('#preset option', (os) => os.map((o) => o.value));
+  for (const k of keys) {
+    await page.selectOption('#preset', k);
+    await page.waitForFunction((key) => window.__pc.preset === key, k);
+    assert.deepEqual(await overlaps(), [], k);
+  }
+  const long = 'activation_of_the_hidden_layer';
+  const graph = {
+    format: 1, name: 'long names',
+    nodes: [
+      { id: 'x', op: 'input', value: 0.5 },
+      { id: 'weight_of_the_first_layer', op: 'param', value: 0.8 },
+      { id: long, op: 'mul', parents: ['weight_of_the_first_layer', 'x'] },
+      { id: 'y', op: 'tanh', parents: [long] },
+    ],
+    output: 'y', target: 0.3, inference_rate: 0.1, steps: 50,
+  };
+  const g = zlib.deflateRawSync(Buffer.from(JSON.stringify(graph)), { level: 9 }).toString('base64url');
+  await page.goto(`${server.url}#v=1&g=${g}`);
+  await page.waitForSelector(`g.node[data-id="${long}"]`);
+  assert.deepEqual(await overlaps(), [], 'long names');
+  const head = await page.textContent(`g.node[data-id="${long}"] text.node-id`);
+  assert.ok(head.includes('…') && head.length < long.length, `cut: ${head}`);
+  assert.ok((await page.textContent(`g.node[data-id="${long}"] title`)).includes(long), 'the tooltip keeps the full id');
+  await shot(page, 'long-names');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 const EVIL = '<img src=x onerror=alert(1)>';
 
 test('hostile text: a node id and a graph name with markup render as text, no dialog', async () => {

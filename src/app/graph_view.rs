@@ -788,6 +788,14 @@ fn node_body_html(p: &BodyProps) -> Html {
         || html! { <circle class="swatch" cx="12" cy="14" r="4.5" style={format!("fill:{}", node_colour_css(n.colour))} /> },
     );
     let tx = if computed { 22 } else { 10 };
+    // the header stops short of the check mark (and the lock left of it)
+    let check_x = r.w - if clamped { 33.0 } else { 19.0 };
+    let (title_id, subtitle) = text::fit_header(
+        &title_id,
+        &subtitle,
+        if computed { "" } else { shape.trim() },
+        check_x - 3.0 - tx as f64,
+    );
     html! {
         <>
             <title>{ p.title.clone() }</title>
@@ -796,7 +804,7 @@ fn node_body_html(p: &BodyProps) -> Html {
             <text class="node-id" x={tx.to_string()} y="18">{ title_id }<tspan class="formula" dx="6">{ subtitle }</tspan></text>
             { if clamped { lock(r.w - 12.0, 13.0) } else { html!{} } }
             // shown by CSS when the node's data-match is 1 (PC equals backprop here)
-            <path class="match" d={format!("M{:.1},13 l3,3.2 l5.5,-6.4", r.w - if clamped { 33.0 } else { 19.0 })} aria-hidden="true" />
+            <path class="match" d={format!("M{check_x:.1},13 l3,3.2 l5.5,-6.4")} aria-hidden="true" />
             { for rows_html }
             { for more }
         </>

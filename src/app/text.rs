@@ -361,9 +361,83 @@ fn trim_zeros(s: &str) -> String {
     }
 }
 
+/// Rough advance widths (px) of the card header's fonts (`static/style.css`: the id bold
+/// 12.5 px, the subtitle 11 px, DejaVu-like sans), on the wide side.
+const ID_PX: f64 = 8.6;
+const SUB_PX: f64 = 6.7;
+/// Gap between the id and the subtitle (the subtitle's `dx`).
+const SUB_GAP: f64 = 6.0;
+
+/// A card's header (`id`, then `sub` in the muted font) made to fit `avail` px: the subtitle
+/// first shrinks to `short` (a leaf's shape, e.g. `[3]`), then is cut with "…", then goes; a
+/// long id is cut last. The full texts stay in the card's tooltip.
+pub fn fit_header(id: &str, sub: &str, short: &str, avail: f64) -> (String, String) {
+    let w_id = |t: &str| ID_PX * t.chars().count() as f64;
+    let w_sub = |t: &str| {
+        if t.is_empty() {
+            0.0
+        } else {
+            SUB_GAP + SUB_PX * t.chars().count() as f64
+        }
+    };
+    let cut = |t: &str, px: f64, per: f64| -> String {
+        let keep = ((px / per).floor() as usize).saturating_sub(1);
+        let mut out: String = t.chars().take(keep).collect();
+        out.push('…');
+        out
+    };
+    if w_id(id) + w_sub(sub) <= avail {
+        return (id.into(), sub.into());
+    }
+    if !short.is_empty() && w_id(id) + w_sub(short) <= avail {
+        return (id.into(), short.into());
+    }
+    let room = avail - w_id(id) - SUB_GAP;
+    if room >= 4.0 * SUB_PX {
+        return (id.into(), cut(sub, room, SUB_PX));
+    }
+    if w_id(id) <= avail {
+        return (id.into(), String::new());
+    }
+    (cut(id, avail, ID_PX), String::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn card_headers_fit_their_room() {
+        let width = |(id, sub): &(String, String)| {
+            ID_PX * id.chars().count() as f64
+                + if sub.is_empty() {
+                    0.0
+                } else {
+                    SUB_GAP + SUB_PX * sub.chars().count() as f64
+                }
+        };
+        // fits: unchanged
+        let h = fit_header("y1", "θ·y0", "", 150.0);
+        assert_eq!(h, ("y1".to_string(), "θ·y0".to_string()));
+        // a vector parameter with its check mark: the shape alone
+        let h = fit_header("W2", "param [3]", "[3]", 75.0);
+        assert_eq!(h, ("W2".to_string(), "[3]".to_string()));
+        // a long formula is cut, a very long id goes last
+        for (id, sub, avail) in [
+            ("h", "tanh(w1 * x + w2 * y + w3 * z + b)", 150.0),
+            ("activation_of_the_hidden_layer", "tanh(a)", 150.0),
+            ("w", "param", 20.0),
+        ] {
+            let h = fit_header(id, sub, "", avail);
+            assert!(width(&h) <= avail, "{h:?} wider than {avail}");
+            assert!(!h.0.is_empty(), "{h:?}");
+            assert!(h.0 == id || h.0.ends_with('…'), "{h:?}");
+            assert!(
+                h.1.is_empty() || sub.starts_with(h.1.trim_end_matches('…')),
+                "{h:?}"
+            );
+        }
+    }
     #[test]
     fn never_nan() {
         assert_eq!(num(f64::NAN), "—");
