@@ -256,6 +256,7 @@ test('releasing an input under strict PC: the network infers the input that expl
   assert.ok(await page.evaluate(() => window.__pc.energy) < 1e-9, 'the target is explained: F ≈ 0');
   assert.match(await nodeAttr(page, 'x', 'class'), /\breleased\b/);
   assert.match(await page.textContent('#inputs-state'), /Released: x\..*no longer measures/);
+  assert.match(await page.textContent('#gap-free-note'), /Inferring x: measured against backprop at the data/);
   assert.match(await nodeAttr(page, 'x', 'aria-label'), /moves down the energy's gradient/);
   await shot(page, 'input-released');
   assert.match(await page.evaluate(() => location.hash), /free=x/);
@@ -269,6 +270,7 @@ test('releasing an input under strict PC: the network infers the input that expl
   await page.click('#hold-x');
   await eventually(async () => Number(await page.inputValue('#leaf-x')), 0.8, { label: 'x back on its data' });
   assert.equal(await page.$('#inputs-state'), null, 'no words when every input is held');
+  assert.equal(await page.$('#gap-free-note'), null, 'nor under the gap chart');
   assert.ok(x !== 0.8);
   await noNonFinite(page);
   assert.deepEqual(errors, []);

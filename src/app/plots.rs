@@ -1163,6 +1163,17 @@ pub fn plots(p: &PlotsProps) -> Html {
         let s = steps(l, &fed.snap);
         text::land_readout(s.ng > 0.0, s.ratio, s.cos)
     });
+    // free inputs: the curves no longer compare PC with backprop (the reference stays at the
+    // inputs' data), and the chart says so
+    let free_note = (!fed.snap.free_inputs.is_empty()).then(|| {
+        let ids: Vec<String> = fed
+            .snap
+            .free_inputs
+            .iter()
+            .filter_map(|&i| fed.info.nodes.get(i).map(|n| short_id(&n.id)))
+            .collect();
+        html! { <p id="gap-free-note" class="readout">{ text::gap_free_note(&ids) }</p> }
+    });
     let kept_key = p.kept.as_ref().map(|r| {
         html! {
             <span class="key kept-key"><i class="kept"></i>{ r.label.clone() }</span>
@@ -1177,6 +1188,7 @@ pub fn plots(p: &PlotsProps) -> Html {
             </figure>
             <figure class="plot">
                 <figcaption>{ text::PLOT_GAP }<span class="keys"><span class="key"><i class="overall"></i>{ "overall" }</span>{ for legend }{ kept_key }</span></figcaption>
+                { for free_note }
                 <canvas id="plot-gap" ref={gap} width={W.to_string()} height={H.to_string()}
                     onmousemove={onmove} onmouseleave={onleave} role="img" aria-label={text::PLOT_GAP}></canvas>
             </figure>

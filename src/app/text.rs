@@ -136,6 +136,14 @@ pub fn inputs_free_words(ids: &[String]) -> String {
     )
 }
 
+/// Under the gap chart's title while inputs are inferred (`ids`): what the curves measure now.
+pub fn gap_free_note(ids: &[String]) -> String {
+    format!(
+        "Inferring {}: measured against backprop at the data, not a PC-vs-backprop gap.",
+        ids.join(", ")
+    )
+}
+
 /// The output clamp's switch (data panel; key C).
 pub const OUTPUT_CLAMP: &str = "Hold the output at the target";
 pub const OUTPUT_CLAMP_HINT: &str = "Clamped (the usual run), the target holds the output and \
