@@ -38,6 +38,17 @@ test('phone 390×844: touch targets ≥ 44 px, no page-wide horizontal scroll, s
     return out;
   });
   assert.deepEqual(small, [], 'touch targets under 44 px');
+  // the first screen tells the story: the output (on top of the stacked graph, where the
+  // error appears first) is on screen without scrolling, right under the transport buttons;
+  // the pickers and sliders follow the graph
+  const first = await page.evaluate(() => ({
+    out: document.querySelector('g.node[data-id="y4"]').getBoundingClientRect().bottom,
+    input: document.querySelector('g.node[data-id="y0"]').getBoundingClientRect().top,
+    order: [...document.querySelectorAll('#play, #graph-area, #preset, #plot-energy')].map((e) => e.id).join(' '),
+  }));
+  assert.ok(first.out <= 844, `the output's card ends at ${first.out} px, below the first screen`);
+  assert.ok(first.input > first.out, 'the inputs are below the output');
+  assert.equal(first.order, 'play graph-area preset plot-energy');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
   await shot(page, 'phone-390');
@@ -91,9 +102,11 @@ test('phone 390×844: every preset\'s graph fits the width (stacked), every node
     assert.equal(e.shared, 0, `${k}: ${e.shared} pairs of edges share a stretch of lane`);
     if (k === 'paper' || k === 'rnn3') await shot(page, `phone-390-graph-${k}`);
   }
-  // wider again (a rotated phone, a resized window): the layered picture comes back
+  // wider again (a rotated phone, a resized window): the layered picture comes back, and the
+  // settings above it
   await page.setViewportSize({ width: 1100, height: 844 });
   await page.waitForFunction(() => !document.querySelector('svg#graph.stacked'));
+  assert.equal(await page.evaluate(() => [...document.querySelectorAll('#play, #preset, #graph-area')].map((e) => e.id).join(' ')), 'play preset graph-area');
   assert.deepEqual(errors, []);
   await context.close();
 });

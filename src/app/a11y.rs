@@ -22,6 +22,8 @@ pub const STORAGE_KEY: &str = "pc-playground.theme";
 pub const THEME_LABEL: &str = "Colour theme";
 /// The landmark (region) around the transport, pickers, explanation, replay and slow motion.
 pub const CONTROLS_LABEL: &str = "Controls";
+/// The pickers and sliders, placed under the graph on a phone.
+pub const SETTINGS_LABEL: &str = "Settings";
 pub const TABLE_TOGGLE: &str = "Show as table";
 pub const TABLE_TOGGLE_HINT: &str = "Show every node's numbers as a table instead of the picture";
 pub const ZOOM_TOGGLE: &str = "Readable size";

@@ -439,12 +439,14 @@ pub const LANE_GAP: f64 = 6.0;
 pub const GUTTER_MAX: f64 = 84.0;
 
 /// The phone layout: the same boxes (sizes) and edges (same order, so edge indices still match
-/// `base.edges`), stacked in one column in the reading order of the layered layout (column by
-/// column, top to bottom within a column), so a narrow screen shows the whole graph at a legible
-/// size instead of scrolling sideways.
+/// `base.edges`), stacked in one column, so a narrow screen shows the whole graph at a legible
+/// size instead of scrolling sideways. The column reads like an expression tree, the output on
+/// top and the inputs at the bottom (the layered layout's columns from right to left, top to
+/// bottom within a column): the error appears at the top of the screen and travels down, and
+/// a visitor who has scrolled to the graph sees the output first.
 ///
 /// Edges run in a gutter on the left, each in a vertical lane of its own (a metro map rather
-/// than a bundle of arcs): it leaves its parent's left side, turns down its lane and enters the
+/// than a bundle of arcs): it leaves its parent's left side, turns up its lane and enters the
 /// child's left side. Lanes are packed like intervals (the rows an edge spans), shortest edges
 /// nearest the boxes, so that two edges never share a stretch of lane; where a box has several
 /// edges out (or in), they leave (enter) at different heights, ordered so that they do not
@@ -458,7 +460,7 @@ pub fn stacked(base: &Layout) -> Layout {
     insertion_sort(&mut order, |&a, &b| {
         let ca = base.columns.get(a).copied().unwrap_or(0);
         let cb = base.columns.get(b).copied().unwrap_or(0);
-        ca.cmp(&cb)
+        cb.cmp(&ca)
             .then(base.boxes[a].y.total_cmp(&base.boxes[b].y))
             .then(a.cmp(&b))
             .is_lt()
@@ -510,9 +512,10 @@ pub fn stacked(base: &Layout) -> Layout {
     let height = y - STACK_GAP + MARGIN;
     let width = x0 + boxes.iter().map(|b| b.w).fold(0.0f64, f64::max) + MARGIN;
     let lane_x = |lane: usize| x0 - 6.0 - gap * lane as f64;
-    // heights where edges leave (below the middle) and enter (above it): per box, the edges
-    // out in lanes from the outermost (highest) to the innermost (lowest), the edges in from
-    // the innermost (highest) to the outermost (lowest), so none crosses another's lane
+    // heights where edges leave (above the middle: they go up) and enter (below it): per box,
+    // the edges out from the outermost lane (lowest) to the innermost (highest), the edges in
+    // from the innermost lane (lowest) to the outermost (highest), so that none crosses
+    // another's lane
     let mut exit_y = vec![0.0; base.edges.len()];
     let mut entry_y = vec![0.0; base.edges.len()];
     for (i, b) in boxes.iter().enumerate() {
@@ -528,11 +531,11 @@ pub fn stacked(base: &Layout) -> Layout {
         let step = |m: usize| 4.0f64.min((b.h / 2.0 - 6.0).max(1.0) / m.max(1) as f64);
         let s = step(outs.len());
         for (j, &k) in outs.iter().enumerate() {
-            exit_y[k] = b.cy() + 4.0 + s * j as f64;
+            exit_y[k] = b.cy() - 4.0 - s * j as f64;
         }
         let (s, m) = (step(ins.len()), ins.len());
         for (j, &k) in ins.iter().enumerate() {
-            entry_y[k] = b.cy() - 4.0 - s * (m - 1 - j) as f64;
+            entry_y[k] = b.cy() + 4.0 + s * (m - 1 - j) as f64;
         }
     }
     let edges = base
@@ -725,7 +728,7 @@ mod tests {
             let p = &e.points;
             assert_eq!(p.len(), 4, "{e:?}");
             let (a, b) = (st.boxes[e.from], st.boxes[e.to]);
-            assert!(a.y < b.y, "parent above child: {e:?}");
+            assert!(a.y > b.y, "parent below child (output on top): {e:?}");
             assert_eq!(
                 (p[0].0, p[3].0),
                 (x0, x0),
@@ -740,12 +743,12 @@ mod tests {
                 "horizontal stubs: {e:?}"
             );
             assert!(
-                p[0].1 > a.cy() && p[0].1 < a.y + a.h,
-                "leaves its parent's lower half: {e:?}"
+                p[0].1 < a.cy() && p[0].1 > a.y,
+                "leaves its parent's upper half: {e:?}"
             );
             assert!(
-                p[3].1 < b.cy() && p[3].1 > b.y,
-                "enters its child's upper half: {e:?}"
+                p[3].1 > b.cy() && p[3].1 < b.y + b.h,
+                "enters its child's lower half: {e:?}"
             );
             ends.push((e.from, p[0].1));
             ends.push((e.to, p[3].1));
@@ -760,8 +763,11 @@ mod tests {
         }
         for (i, e) in st.edges.iter().enumerate() {
             for f in &st.edges[i + 1..] {
-                let (lo, hi) = (e.points[0].1, e.points[3].1);
-                let (lo2, hi2) = (f.points[0].1, f.points[3].1);
+                let run = |r: &EdgeRoute| {
+                    let (a, b) = (r.points[0].1, r.points[3].1);
+                    (a.min(b), a.max(b))
+                };
+                let ((lo, hi), (lo2, hi2)) = (run(e), run(f));
                 let apart = hi < lo2 || hi2 < lo;
                 assert!(
                     (e.points[1].0 - f.points[1].0).abs() > 0.5 || apart,
@@ -833,12 +839,12 @@ mod tests {
                 assert!(!b.overlaps(c, 1.0), "{b:?} overlaps {c:?}");
             }
         }
-        // parents above children (reading order of the layered layout), output last
+        // an expression tree: children above their parents, the output on top
         for e in &st.edges {
-            assert!(st.boxes[e.from].y < st.boxes[e.to].y, "{e:?}");
+            assert!(st.boxes[e.from].y > st.boxes[e.to].y, "{e:?}");
         }
-        let last = st.boxes.iter().map(|b| b.y).fold(0.0f64, f64::max);
-        assert_eq!(st.boxes[4].y, last);
+        let first = st.boxes.iter().map(|b| b.y).fold(f64::INFINITY, f64::min);
+        assert_eq!(st.boxes[4].y, first);
         // narrow: one box plus the gutter, far narrower than the layered picture
         assert!(
             st.width < 300.0 && st.width < base.width,

@@ -928,6 +928,17 @@ impl App {
                 })
             })
             .unwrap_or_default();
+        // the pickers and sliders, the variant's explanation, the replay and slow motion: above
+        // the graph on a wide screen, below it on a phone
+        let settings = html! { <Controls ..cprops.clone() /> };
+        let settings_more = html! {
+            <>
+                <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
+                <live::Live feed={self.text.clone()} piece={live::Piece::Replay} on_cmd={on_cmd.clone()} />
+                { slowmo::panel(st.slow.as_ref(), &on_cmd) }
+            </>
+        };
+        let share_bar = html! { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> };
         let leveled = if st.info.leveled {
             "levelled"
         } else {
@@ -945,15 +956,13 @@ impl App {
                         // every piece of content sits in a landmark: banner (header), main,
                         // contentinfo (footer); inside main, labelled regions
                         <main id="main">
-                        if !self.hub.embed() { <share::ShareBar fragment={AttrValue::from(self.hub.fragment().to_string())} /> }
+                        if !self.hub.embed() && !self.narrow { { share_bar.clone() } }
                         <section id="controls-region" class="controls-region" aria-label={a11y::CONTROLS_LABEL}>
                         <div class="bar">
                             { html! { <Transport ..tprops /> } }
-                            { html! { <Controls ..cprops.clone() /> } }
+                            if !self.narrow { { settings.clone() } }
                         </div>
-                        <p id="variant-explain" class="explain" data-variant={st.variant.clone()}>{ text::variant_explain(&st.variant) }</p>
-                        <live::Live feed={self.text.clone()} piece={live::Piece::Replay} on_cmd={on_cmd.clone()} />
-                        { slowmo::panel(st.slow.as_ref(), &on_cmd) }
+                        if !self.narrow { { settings_more.clone() } }
                         </section>
                         <div class="grid">
                             <section class="panel graph-panel" aria-label="Graph">
@@ -988,6 +997,14 @@ impl App {
                                     { html! { <DataInputs ..cprops.clone() /> } }
                                 </div>
                             </section>
+                            // on a phone the graph comes right after the transport buttons (the
+                            // first screen shows it relaxing), and the settings follow it
+                            if self.narrow {
+                                <section id="settings-region" class="controls-region" aria-label={a11y::SETTINGS_LABEL}>
+                                    <div class="bar">{ settings }</div>
+                                    { settings_more }
+                                </section>
+                            }
                             <div class="panel plots-panel" key={a11y::resolve(st.theme, self.system_dark)}>
                                 <div class="kept-bar">
                                     if st.kept.is_some() {
@@ -999,6 +1016,7 @@ impl App {
                                 <plots::Plots feed={self.text.clone()} marker={st.scrub} spread={st.playing} kept={st.kept.clone()} landscape={st.landscape.clone()} focus={self.focus.map(|f| f.0)} />
                             </div>
                         </div>
+                        if !self.hub.embed() && self.narrow { { share_bar } }
                         <div class="teach">
                             <editor::Editor file={st.file.clone()} on_cmd={self.cmd_cb.clone()} />
                             { export::bar(&on_cmd) }
