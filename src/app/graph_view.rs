@@ -1047,7 +1047,9 @@ fn graph_html(
             <svg class={classes!("marks", lens_on)} ref={svg.clone()} viewBox={view_box} width={w} height={h}
                 aria-hidden="true" focusable="false" preserveAspectRatio="xMidYMin meet">
                 <defs>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    // one size whatever the edge's width (which follows the error): a marker in
+                    // stroke-width units grew to 25 px on the thickest edges
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="12" markerHeight="12" orient="auto-start-reverse">
                         <path d="M0,1 L9,5 L0,9 z" class="arrowhead" />
                     </marker>
                 </defs>
