@@ -49,6 +49,20 @@ test('phone 390×844: touch targets ≥ 44 px, no page-wide horizontal scroll, s
   assert.ok(first.out <= 844, `the output's card ends at ${first.out} px, below the first screen`);
   assert.ok(first.input > first.out, 'the inputs are below the output');
   assert.equal(first.order, 'play graph-area preset plot-energy');
+  // a tapped node's card opens on screen (a sheet at the bottom), not below the tall graph,
+  // and its × closes it
+  await page.click('g.node[data-id="t"]');
+  await page.waitForSelector('#card[data-node="t"]');
+  const sheet = await page.evaluate(() => {
+    const r = document.querySelector('#card').getBoundingClientRect();
+    const x = document.querySelector('#card .card-close').getBoundingClientRect();
+    return { top: r.top, bottom: r.bottom, close: Math.min(x.width, x.height) };
+  });
+  assert.ok(sheet.top >= 0 && sheet.bottom <= 844, `the card at ${sheet.top}–${sheet.bottom} px is off screen`);
+  assert.ok(sheet.close >= 44, `its close button is ${sheet.close} px`);
+  await shot(page, 'phone-390-card');
+  await page.click('#card .card-close');
+  await page.waitForSelector('#card.empty');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
   await shot(page, 'phone-390');
