@@ -330,7 +330,14 @@ pub fn short(x: f64) -> String {
     }
     let a = x.abs();
     if !(1e-2..1e4).contains(&a) {
-        return format!("{x:.1e}");
+        // a two-digit exponent keeps one significant digit, so that the number stays as wide
+        // as `-2.1e-7` and clear of the node's ring (the exact value is in the tooltip)
+        let s = format!("{x:.1e}");
+        return if s.len() - s.find('e').unwrap_or(s.len()) > 3 {
+            format!("{x:.0e}")
+        } else {
+            s
+        };
     }
     let digits = (2 - a.log10().floor() as i32).clamp(0, 4) as usize;
     trim_zeros(&format!("{x:.digits$}"))
@@ -459,6 +466,14 @@ mod tests {
         assert_eq!(short(0.027891), "0.0279");
         assert_eq!(short(-0.1117), "-0.112");
         assert_eq!(short(0.0012), "1.2e-3");
+        // two-digit exponents: one significant digit, no wider than "-2.1e-7"
+        assert_eq!(short(7.8e-10), "8e-10");
+        assert_eq!(short(-3.44e-12), "-3e-12");
+        assert_eq!(short(2.1e-7), "2.1e-7");
+        assert_eq!(short(1.5e12), "1.5e12");
+        for x in [7.8e-10, -9.96e-100, 1e300, -2.5e-15] {
+            assert!(short(x).len() <= "-2.1e-7".len(), "{x}: {}", short(x));
+        }
         assert_eq!(short(f64::NAN), "—");
     }
 }
