@@ -519,10 +519,12 @@ async fn live_components_follow_their_feed_without_a_parent_render() {
         piece,
         on_cmd: yew::Callback::noop(),
     };
-    for (el, piece) in [(a, Piece::Counter), (b, Piece::Stats), (c, Piece::Replay)] {
-        yew::Renderer::<Live>::with_root_and_props(el, props(piece)).render();
-    }
+    let handles: Vec<_> = [(a, Piece::Counter), (b, Piece::Stats), (c, Piece::Replay)]
+        .into_iter()
+        .map(|(el, piece)| yew::Renderer::<Live>::with_root_and_props(el, props(piece)).render())
+        .collect();
     settle().await;
+    assert_eq!(feed.subscribers(), 3);
     assert_eq!(text(&root, "#iter"), "0");
     let e0 = text(&root, "#energy");
     for _ in 0..7 {
@@ -543,5 +545,11 @@ async fn live_components_follow_their_feed_without_a_parent_render() {
         !feed.push(pushed, None),
         "the same content again is not a change"
     );
+    // unmounted, they leave the feed (no callbacks into dead components)
+    for h in handles {
+        h.destroy();
+    }
+    settle().await;
+    assert_eq!(feed.subscribers(), 0);
     root.remove();
 }

@@ -95,6 +95,11 @@ impl TextFeed {
         true
     }
 
+    /// How many components follow the feed now (each unsubscribes when it unmounts).
+    pub fn subscribers(&self) -> usize {
+        self.0.borrow().subs.len()
+    }
+
     fn subscribe(&self, cb: Callback<()>) -> u32 {
         let mut i = self.0.borrow_mut();
         let id = i.next_id;
