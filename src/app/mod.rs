@@ -872,7 +872,9 @@ impl App {
         let onkeydown = ctx.link().callback(Msg::Key);
         // numbers on screen follow the text snapshot (≤ PLOT_HZ while playing)
         let s = &self.plot_snap;
-        let tprops = controls::ControlsProps {
+        // one set of props for the transport, the pickers and the data inputs (the counter
+        // follows the text feed; the snapshot changes only when a leaf moved)
+        let cprops = controls::ControlsProps {
             info: st.info.clone(),
             snap: self.ui_snap.clone(),
             playing: st.playing,
@@ -893,7 +895,6 @@ impl App {
             on_cmd: on_cmd.clone(),
             feed: self.text.clone(),
         };
-        let cprops = tprops.clone();
         let alert = st.alert.clone().map(|msg| {
             let dismiss = on_cmd.reform(|_| Cmd::DismissAlert);
             html! {
@@ -959,7 +960,7 @@ impl App {
                         if !self.hub.embed() && !self.narrow { { share_bar.clone() } }
                         <section id="controls-region" class="controls-region" aria-label={a11y::CONTROLS_LABEL}>
                         <div class="bar">
-                            { html! { <Transport ..tprops /> } }
+                            { html! { <Transport ..cprops.clone() /> } }
                             if !self.narrow { { settings.clone() } }
                         </div>
                         if !self.narrow { { settings_more.clone() } }
