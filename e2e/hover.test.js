@@ -51,6 +51,22 @@ test('hover card: y2 after 5 fixed-prediction steps matches the reference vector
   assert.ok(rel(ghat, snapTh) < 1e-6, `ĝ_θ ${ghat} vs reference ${snapTh}`);
   await page.keyboard.press('Escape');
   await page.waitForSelector('#card.empty');
+  // while playing, an open card keeps following the run (the page renders at the text rate
+  // then, although the counter and plots alone would not need it)
+  await page.click('g.node[data-id="y2"] .card');
+  await page.waitForSelector('#card[data-node="y2"]');
+  await page.click('#play');
+  // (the first frames change the run's status, which re-renders the page anyway)
+  await page.waitForFunction(() => window.__pc.step > 8);
+  const eps0 = await cardNum(page, 'eps');
+  // within 3 s (≈ 70 ticks: the run is far from settling, which would re-render the page too)
+  await eventually(() => cardNum(page, 'eps'), (e) => e !== eps0, { label: 'the card follows the run', timeout: 3000 });
+  await page.click('#play');
+  await page.waitForFunction(() => !window.__pc.playing);
+  const step = await page.evaluate(() => window.__pc.step);
+  assert.ok(step > 5, `played to ${step}`);
+  await page.click('#card .card-close');
+  await page.waitForSelector('#card.empty');
   assert.deepEqual(errors, []);
 });
 
