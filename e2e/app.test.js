@@ -581,6 +581,18 @@ test('two rates: while playing the numbers keep moving without re-rendering the 
   const rings = await page.$$eval('svg.marks circle.ghost', (cs) => cs.map((c) => Number.parseFloat(c.getAttribute('r'))));
   assert.ok(rings.length > 0 && rings.every((r) => r >= 1.5), `ring radii ${rings}`);
   assert.ok(await page.$$eval('svg#graph g.node', (gs) => gs.every((g) => g.hasAttribute('data-eps') && g.hasAttribute('data-bp'))));
+  // the table view, open while playing, follows the run at the text rate too (the page then
+  // renders at that rate)
+  await page.click('#table-toggle');
+  await page.waitForSelector('#values-table');
+  await page.click('#play');
+  await page.waitForFunction(() => window.__pc.playing);
+  await page.waitForTimeout(300);
+  const cells = () => page.$$eval('#values-table td[data-value]', (ts) => ts.map((t) => t.getAttribute('data-value')).join(','));
+  const c0 = await cells();
+  await eventually(cells, (c) => c !== c0, { label: 'the table follows the run', timeout: 3000 });
+  await page.click('#play');
+  await page.click('#table-toggle');
   assert.deepEqual(errors, []);
   await page.context().close();
 });

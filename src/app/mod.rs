@@ -818,7 +818,9 @@ impl App {
                 // the discs move on every frame, page render or not (the graph does not
                 // re-render at the text rate)
                 let sent = moved && self.feed.send(self.shown_seq, self.shown.clone());
-                page || (moved && !sent)
+                // (no painter to take them: the graph renders them, unless the table shows
+                // instead of the graph, which follows the text rate)
+                page || (moved && !sent && !self.st.table)
             }
             Msg::Cmd(cmd) => self.run_cmd(cmd),
             Msg::Stage(m) => self.stage(m),
