@@ -63,6 +63,15 @@ test('phone 390×844: touch targets ≥ 44 px, no page-wide horizontal scroll, s
   await shot(page, 'phone-390-card');
   await page.click('#card .card-close');
   await page.waitForSelector('#card.empty');
+  // the settings are one tap away: the button under the transport scrolls to them and
+  // focuses the graph picker (the fragment, which holds the app's state, stays as it was)
+  const hash = await page.evaluate(() => location.hash);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.click('#to-settings');
+  await page.waitForFunction(() => document.activeElement?.id === 'preset');
+  const box = await page.evaluate(() => document.querySelector('#preset').getBoundingClientRect());
+  assert.ok(box.top >= 0 && box.bottom <= 844, `the graph picker at ${box.top} px is on screen`);
+  assert.equal(await page.evaluate(() => location.hash), hash);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
   await shot(page, 'phone-390');

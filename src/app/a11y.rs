@@ -24,6 +24,8 @@ pub const THEME_LABEL: &str = "Colour theme";
 pub const CONTROLS_LABEL: &str = "Controls";
 /// The pickers and sliders, placed under the graph on a phone.
 pub const SETTINGS_LABEL: &str = "Settings";
+/// The phone layout's button that jumps to the settings under the graph.
+pub const TO_SETTINGS: &str = "Graph, variant and rate ↓";
 pub const TABLE_TOGGLE: &str = "Show as table";
 pub const TABLE_TOGGLE_HINT: &str = "Show every node's numbers as a table instead of the picture";
 pub const ZOOM_TOGGLE: &str = "Readable size";

@@ -964,6 +964,10 @@ impl App {
                         <div class="bar">
                             { html! { <Transport ..cprops.clone() /> } }
                             if !self.narrow { { settings.clone() } }
+                            // on a phone the settings are under the tall graph: one tap away
+                            if self.narrow {
+                                <button type="button" id="to-settings" class="to-settings" onclick={Callback::from(|_| to_settings())}>{ a11y::TO_SETTINGS }</button>
+                            }
                         </div>
                         if !self.narrow { { settings_more.clone() } }
                         </section>
@@ -1033,6 +1037,23 @@ impl App {
                         </footer>
                     </div>
                 }
+    }
+}
+
+/// Scroll the phone layout's settings (under the graph) into view and focus its first field.
+/// A button, not a `#settings-region` link: the fragment holds the app's state.
+fn to_settings() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(el) = doc.get_element_by_id("settings-region") {
+        el.scroll_into_view();
+    }
+    if let Some(el) = doc
+        .get_element_by_id("preset")
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        let _ = el.focus();
     }
 }
 
