@@ -283,11 +283,13 @@ impl App {
     /// A text update that only moves what the live components show (counter, stats,
     /// scrubber, plots): nothing else on the page reads what changed, so the page need not
     /// re-render. Not when a card, the table, slow motion or an inline edit shows live
-    /// numbers too, nor when the output's clamp, the free inputs or the controls' snapshot
+    /// numbers too, nor when the output's clamp, the free inputs, the controls' snapshot or
+    /// the graph's snapshot (which the graph renders when its painter cannot take the text)
     /// changed.
-    fn text_only(&self, before: &Snap, ui_before: &Rc<Snap>) -> bool {
+    fn text_only(&self, before: &Snap, ui_before: &Rc<Snap>, graph_before: &Rc<Snap>) -> bool {
         let now = &self.plot_snap;
-        self.focus.is_none()
+        Rc::ptr_eq(graph_before, &self.graph_snap)
+            && self.focus.is_none()
             && self.edit.is_none()
             && !self.st.table
             && self.st.slow.is_none()
@@ -792,7 +794,7 @@ impl App {
                 self.hub.after_frame(&self.st, n);
                 let said = n > 0 && self.after_change();
                 let plotted = self.plot_snap.clone();
-                let ui_before = self.ui_snap.clone();
+                let (ui_before, graph_before) = (self.ui_snap.clone(), self.graph_snap.clone());
                 if let Some(ms) = self.text.take_cost() {
                     // a text update without a page render (see `text_only`)
                     clock::add_span("frame_text_render", ms);
@@ -806,7 +808,7 @@ impl App {
                 let text_moved = !Rc::ptr_eq(&plotted, &self.plot_snap);
                 let page = said
                     || self.frame_sig() != sig
-                    || (text_moved && !self.text_only(&plotted, &ui_before));
+                    || (text_moved && !self.text_only(&plotted, &ui_before, &graph_before));
                 if page || text_moved || (n > 0 && !self.st.playing) {
                     self.publish();
                 }
