@@ -859,4 +859,17 @@ mod tests {
         let st = stacked(&layout(&[], 0));
         assert!(st.boxes.is_empty() && st.edges.is_empty());
     }
+
+    #[test]
+    fn stacked_layout_of_the_smallest_graphs() {
+        // one input into the output; and a node that feeds the output twice (x + x)
+        let two = vec![leaf(true), comp(&[0], 60.0)];
+        let st = stacked(&layout(&two, 1));
+        check_stacked(&st);
+        assert_eq!(st.edges.len(), 1);
+        assert!(st.boxes[1].y < st.boxes[0].y, "the output on top");
+        let twice = vec![leaf(true), comp(&[0, 0], 60.0)];
+        let st = stacked(&layout(&twice, 1));
+        check_stacked(&st);
+    }
 }
