@@ -397,7 +397,7 @@ fn input_clamps(p: &ControlsProps) -> Html {
             <div class="buttons" role="group" aria-labelledby="inputs-held-label">{ buttons }</div>
             if !p.snap.free_inputs.is_empty() {
                 <span id="inputs-state" class="small muted">{ text::inputs_free_words(
-                    &p.snap.free_inputs.iter().filter_map(|&i| p.info.nodes.get(i).map(|n| short_id(&n.id))).collect::<Vec<_>>()
+                    &p.info.short_ids(&p.snap.free_inputs)
                 ) }</span>
             }
         </div>

@@ -1166,12 +1166,7 @@ pub fn plots(p: &PlotsProps) -> Html {
     // free inputs: the curves no longer compare PC with backprop (the reference stays at the
     // inputs' data), and the chart says so
     let free_note = (!fed.snap.free_inputs.is_empty()).then(|| {
-        let ids: Vec<String> = fed
-            .snap
-            .free_inputs
-            .iter()
-            .filter_map(|&i| fed.info.nodes.get(i).map(|n| short_id(&n.id)))
-            .collect();
+        let ids = fed.info.short_ids(&fed.snap.free_inputs);
         html! { <p id="gap-free-note" class="readout">{ text::gap_free_note(&ids) }</p> }
     });
     let kept_key = p.kept.as_ref().map(|r| {

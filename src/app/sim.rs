@@ -59,6 +59,15 @@ pub struct GraphInfo {
     pub stacked: Layout,
 }
 
+impl GraphInfo {
+    /// The shown names (`short_id`) of the nodes at `idx`, e.g. the free inputs.
+    pub fn short_ids(&self, idx: &[usize]) -> Vec<String> {
+        idx.iter()
+            .filter_map(|&i| self.nodes.get(i).map(|n| short_id(&n.id)))
+            .collect()
+    }
+}
+
 /// Per node, everything a view draws. All numbers are finite (non-finite become 0 and set
 /// `Snap::finite = false`, which the state treats as divergence).
 #[derive(Clone, Debug, PartialEq, Default)]

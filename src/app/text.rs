@@ -383,18 +383,18 @@ const SUB_PX: f64 = 6.7;
 /// Gap between the id and the subtitle (the subtitle's `dx`).
 const SUB_GAP: f64 = 6.0;
 
+/// The estimated width (px) of a card's header: `id`, then `sub` after its gap.
+fn header_px(id: &str, sub: &str) -> f64 {
+    let gap = if sub.is_empty() { 0.0 } else { SUB_GAP };
+    ID_PX * id.chars().count() as f64 + gap + SUB_PX * sub.chars().count() as f64
+}
+
 /// A card's header (`id`, then `sub` in the muted font) made to fit `avail` px: the subtitle
 /// first shrinks to `short` (a leaf's shape, e.g. `[3]`), then is cut with "…", then goes; a
 /// long id is cut last. The full texts stay in the card's tooltip.
 pub fn fit_header(id: &str, sub: &str, short: &str, avail: f64) -> (String, String) {
-    let w_id = |t: &str| ID_PX * t.chars().count() as f64;
-    let w_sub = |t: &str| {
-        if t.is_empty() {
-            0.0
-        } else {
-            SUB_GAP + SUB_PX * t.chars().count() as f64
-        }
-    };
+    let w_id = |t: &str| header_px(t, "");
+    let w_sub = |t: &str| header_px("", t);
     let cut = |t: &str, px: f64, per: f64| -> String {
         let keep = ((px / per).floor() as usize).saturating_sub(1);
         let mut out: String = t.chars().take(keep).collect();
@@ -423,14 +423,7 @@ mod tests {
 
     #[test]
     fn card_headers_fit_their_room() {
-        let width = |(id, sub): &(String, String)| {
-            ID_PX * id.chars().count() as f64
-                + if sub.is_empty() {
-                    0.0
-                } else {
-                    SUB_GAP + SUB_PX * sub.chars().count() as f64
-                }
-        };
+        let width = |(id, sub): &(String, String)| header_px(id, sub);
         // fits: unchanged
         let h = fit_header("y1", "θ·y0", "", 150.0);
         assert_eq!(h, ("y1".to_string(), "θ·y0".to_string()));
